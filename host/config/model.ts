@@ -1,0 +1,147 @@
+// The filter configuration as the compiler produces it: everything Istio decides at config
+// time is already decided here. `encode.ts` turns it into the binary form the filter loads
+// (docs/config-format.md); tests and `gatewasm compile` can also print it as JSON.
+
+export const FILTER_CONFIG_VERSION = 1;
+
+/** Root id the module registers and the generated Envoy config names (`root_id`). */
+export const ROOT_ID = "gatewasm";
+
+/** Request header carrying the chosen cluster to the generated `cluster_header` route. */
+export const DEFAULT_CLUSTER_HEADER = "x-gatewasm-cluster";
+
+export interface FilterConfig {
+  version: typeof FILTER_CONFIG_VERSION;
+  /** Header the filter sets to the chosen cluster; a client-supplied value is always replaced or removed. */
+  clusterHeader: string;
+  routeTables: RouteTable[];
+}
+
+/** One Envoy route configuration (RDS): `http.<port>` or `https.<port>.<portName>.<gwName>.<gwNs>`. */
+export interface RouteTable {
+  name: string;
+  /** Gateway server port number as written in the Gateway (listener port). */
+  port: number;
+  /** TLS-terminating HTTPS server: chosen by SNI among `sniHosts`; plaintext tables have none. */
+  tls: boolean;
+  /** Server hosts without namespace, for SNI selection (may contain `*.x` and `*`). */
+  sniHosts: string[];
+  virtualHosts: VirtualHost[];
+}
+
+export interface VirtualHost {
+  /** Envoy name `<host>:<port>`, for logs and explanations. */
+  name: string;
+  /** The lower-cased hostname: exact, `*suffix` or `*`. */
+  domain: string;
+  /** `tls.httpsRedirect` on a plaintext server: 301 to https before route matching. */
+  requireTls: boolean;
+  /** First-match order, catch-alls already moved to the end. */
+  routes: Route[];
+}
+
+export type StringMatchKind = "exact" | "prefix" | "regex";
+
+export interface PathMatch {
+  kind: StringMatchKind;
+  value: string;
+  /** `ignoreUriCase`: ASCII case-insensitive for exact and prefix. */
+  ignoreCase: boolean;
+}
+
+/** A matcher on a request header (including `:method`, `:authority`, `:scheme`) or a query parameter. */
+export interface ValueMatcher {
+  name: string;
+  /** `present` = presence match (Istio `{}` or `regex: "*"`). */
+  kind: StringMatchKind | "present";
+  value: string;
+  /** `withoutHeaders`: the route matches iff the inner matcher does not. */
+  invert: boolean;
+  /** Envoy `treat_missing_header_as_empty` (set for inverted non-presence matchers). */
+  treatMissingAsEmpty: boolean;
+}
+
+export interface HeaderOperations {
+  /** `set`: OVERWRITE_IF_EXISTS_OR_ADD, applied after removes. Lower-cased names. */
+  set: Array<[string, string]>;
+  /** `add`: APPEND_IF_EXISTS_OR_ADD. */
+  add: Array<[string, string]>;
+  remove: string[];
+}
+
+export interface Destination {
+  /** `outbound|PORT|SUBSET|FQDN`. */
+  cluster: string;
+  /** False when Istio would produce no such cluster (unknown host/port/subset): 503 NC. */
+  clusterExists: boolean;
+  weight: number;
+  requestHeaders: HeaderOperations;
+  responseHeaders: HeaderOperations;
+  /** Per-destination authority rewrite (`headers.request.set[:authority|host]`), or null. */
+  authority: string | null;
+}
+
+export interface RetryPolicy {
+  /** Number of retries; 0 disables retries. */
+  attempts: number;
+  retryOn: string;
+  perTryTimeoutMs: number;
+  retriableStatusCodes: number[];
+}
+
+export interface FaultConfig {
+  /** Fixed delay in milliseconds, injected for `delayPerMillion` of requests. */
+  delayMs: number;
+  delayPerMillion: number;
+  /** HTTP status for the abort (0 when the abort is a gRPC status). */
+  abortHttpStatus: number;
+  /** gRPC status code for the abort, or -1. */
+  abortGrpcStatus: number;
+  abortPerMillion: number;
+}
+
+export type RouteAction =
+  | {
+      kind: "route";
+      destinations: Destination[];
+      /** `rewrite.uri` (Envoy prefix_rewrite of the matched portion), or null. */
+      rewriteUri: string | null;
+      /** `rewrite.uriRegexRewrite`, or null. */
+      rewriteRegex: { match: string; substitution: string } | null;
+      /** Route-level authority rewrite (`rewrite.authority` or request-set `:authority`), or null. */
+      authority: string | null;
+      /** Route timeout in ms; 0 = disabled (Istio's default). */
+      timeoutMs: number;
+      /** null = Istio's default retry policy carried by the generated route. */
+      retries: RetryPolicy | null;
+    }
+  | {
+      kind: "redirect";
+      status: number;
+      /** `uri` → path_redirect, or null. */
+      path: string | null;
+      /** `prefixRewrite`, or null. */
+      prefixRewrite: string | null;
+      authority: string | null;
+      scheme: string | null;
+      /** Port to put in Location; 0 = keep the request's authority port as is. */
+      port: number;
+      /** `derivePort: FROM_PROTOCOL_DEFAULT`: strip any port. */
+      stripPort: boolean;
+    }
+  | { kind: "direct_response"; status: number; body: string };
+
+export interface Route {
+  /** `http[].name` or `http[].name.match[].name`, or null. */
+  name: string | null;
+  /** `ns/name` of the VirtualService the route came from. */
+  virtualService: string;
+  path: PathMatch | null;
+  headers: ValueMatcher[];
+  queryParams: ValueMatcher[];
+  action: RouteAction;
+  /** Route-level header operations (applied after per-destination ones for weighted routes, see docs). */
+  requestHeaders: HeaderOperations;
+  responseHeaders: HeaderOperations;
+  fault: FaultConfig | null;
+}
