@@ -18,6 +18,11 @@ export interface ResourceSource {
   docIndex: number;
   /** Where a field (or, if absent, its nearest present ancestor) is written. */
   locate(path: FieldPath): SourceLocation;
+  /**
+   * Where the key of a map field is written (for "unknown field" and similar): the key's
+   * position when the last path part is a map key that exists, else the same as `locate`.
+   */
+  locateKey?(path: FieldPath): SourceLocation;
 }
 
 export interface ObjectMeta {
@@ -48,6 +53,13 @@ export interface Diagnostic {
   /** Dotted field path, e.g. "spec.http[0].route[1].weight"; "" for the whole resource. */
   field: string;
   message: string;
+  /**
+   * Stable rule code (e.g. "yaml-syntax", "schema-type", "vs-route-weight"); tests assert on
+   * it rather than on wording. Optional so that other producers need not set one.
+   */
+  code?: string;
+  /** A second location the message refers to (e.g. the other definition of a duplicate). */
+  related?: SourceLocation;
 }
 
 export function fieldPathToString(path: FieldPath): string {
@@ -73,8 +85,9 @@ export function diagnosticAt(
   path: FieldPath,
   message: string,
   severity: Severity = "error",
+  code?: string,
 ): Diagnostic {
-  return {
+  const d: Diagnostic = {
     severity,
     location: resource.source.locate(path),
     kind: resource.kind,
@@ -83,4 +96,6 @@ export function diagnosticAt(
     field: fieldPathToString(path),
     message,
   };
+  if (code !== undefined) d.code = code;
+  return d;
 }

@@ -1,0 +1,239 @@
+// Reads Istio resources from files, folders and stdin text into `Resource`s with source positions.
+// Every problem becomes a Diagnostic (collected, never thrown), so one run reports all of them.
+//
+// Decisions (docs: README of this folder):
+// - Folders are read recursively; `*.yaml`, `*.yml`, `*.json`; entries sorted by name so that
+//   output and diagnostics are deterministic.
+// - A resource without `metadata.namespace` gets "default", as `kubectl apply` does with the
+//   default context namespace.
+// - A document with YAML errors yields no resource (its errors are all reported).
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { classifyDocument } from "./kinds.ts";
+import { nodeLocator } from "./locate.ts";
+import type { Diagnostic, ObjectMeta, Resource, SourceLocation } from "./types.ts";
+
+export type LoadInput = { path: string } | { name: string; text: string };
+
+export interface LoadResult {
+  resources: Resource[];
+  diagnostics: Diagnostic[];
+}
+
+export const DEFAULT_NAMESPACE = "default";
+
+const RESOURCE_FILE = /\.(ya?ml|json)$/i;
+
+export function loadResources(inputs: LoadInput[]): LoadResult {
+  const resources: Resource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const input of inputs) {
+    if ("text" in input) {
+      loadText(input.name, input.text, resources, diagnostics);
+      continue;
+    }
+    for (const file of expandPath(input.path, diagnostics)) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (err) {
+        diagnostics.push(fileDiagnostic(file, "read-error", `cannot read file: ${(err as Error).message}`));
+        continue;
+      }
+      loadText(file, text, resources, diagnostics);
+    }
+  }
+  diagnostics.push(...findDuplicates(resources));
+  return { resources, diagnostics };
+}
+
+/** Parses one file's text (possibly several documents) and appends what it finds. */
+export function loadText(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[]): void {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  // An empty stream (no documents, e.g. only comments) is an empty array.
+  const docs: Document.Parsed[] = [...parsed];
+  const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
+  docs.forEach((doc, docIndex) => {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        diagnostics.push({ ...fileDiagnostic(file, "yaml-syntax", `invalid YAML: ${err.message}`), location: at(err.pos[0]) });
+      }
+      return;
+    }
+    const root = doc.contents as Node | null;
+    if (root === null || (isScalarNull(root))) return; // empty document (e.g. a trailing `---`)
+    const where = at(root.range?.[0] ?? 0);
+    if (!isMap(root)) {
+      diagnostics.push({ ...fileDiagnostic(file, "not-an-object", "document is not a mapping (expected a Kubernetes object)"), location: where });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      diagnostics.push({ ...fileDiagnostic(file, "yaml-syntax", `invalid YAML: ${(err as Error).message}`), location: where });
+      return;
+    }
+    readObject(file, docIndex, root, lineCounter, [], value as Record<string, unknown>, resources, diagnostics);
+  });
+}
+
+function isScalarNull(node: Node): boolean {
+  return (node as { value?: unknown }).value === null && !isMap(node) && !isSeq(node);
+}
+
+/** One Kubernetes object (a document, or an item of a `kind: List`). */
+function readObject(
+  file: string,
+  docIndex: number,
+  root: Node,
+  lineCounter: LineCounter,
+  prefix: Array<string | number>,
+  obj: Record<string, unknown>,
+  resources: Resource[],
+  diagnostics: Diagnostic[],
+): void {
+  const locator = nodeLocator(file, root, lineCounter, prefix);
+  const isObject = obj !== null && typeof obj === "object" && !Array.isArray(obj);
+  // Name the object in diagnostics only when it has a kind and a name.
+  const meta0 = isObject && obj.metadata !== null && typeof obj.metadata === "object" ? (obj.metadata as Record<string, unknown>) : {};
+  const named = isObject && typeof obj.kind === "string" && typeof meta0.name === "string";
+  const problem = (code: string, field: string, path: Array<string | number>, message: string, severity: "error" | "warning" = "error"): Diagnostic => ({
+    severity,
+    location: locator.locate(path),
+    kind: named ? (obj.kind as string) : "",
+    namespace: named ? (typeof meta0.namespace === "string" ? meta0.namespace : DEFAULT_NAMESPACE) : "",
+    name: named ? (meta0.name as string) : "",
+    field,
+    message,
+    code,
+  });
+  if (!isObject) {
+    diagnostics.push(problem("not-an-object", "", [], "item is not a mapping (expected a Kubernetes object)"));
+    return;
+  }
+  const { apiVersion, kind } = obj;
+  if (typeof apiVersion !== "string" || apiVersion === "" || typeof kind !== "string" || kind === "") {
+    const missing = [typeof apiVersion !== "string" || apiVersion === "" ? "apiVersion" : "", typeof kind !== "string" || kind === "" ? "kind" : ""].filter(Boolean);
+    diagnostics.push(problem("missing-type", missing[0]!, [], `document has no ${missing.join(" and no ")} (not a Kubernetes object)`));
+    return;
+  }
+  const cls = classifyDocument(apiVersion, kind);
+  switch (cls.action) {
+    case "skip":
+      return;
+    case "error":
+      diagnostics.push(problem(cls.code, "kind", ["kind"], cls.message));
+      return;
+    case "ignore": {
+      diagnostics.push(problem("ignored-kind", "kind", ["kind"], cls.message, "warning"));
+      return;
+    }
+    case "list": {
+      const items = obj.items;
+      if (items === undefined || items === null) return;
+      if (!Array.isArray(items)) {
+        diagnostics.push(problem("schema-type", "items", ["items"], "items of a List must be a list"));
+        return;
+      }
+      items.forEach((item, i) => {
+        readObject(file, docIndex, root, lineCounter, [...prefix, "items", i], item as Record<string, unknown>, resources, diagnostics);
+      });
+      return;
+    }
+    case "keep":
+      break;
+  }
+  const rawMeta = obj.metadata;
+  if (rawMeta === undefined || rawMeta === null || typeof rawMeta !== "object" || Array.isArray(rawMeta)) {
+    diagnostics.push(problem("missing-name", "metadata", ["metadata"], rawMeta === undefined ? "metadata.name is required" : "metadata must be a mapping"));
+    return;
+  }
+  const meta = rawMeta as Record<string, unknown>;
+  if (typeof meta.name !== "string" || meta.name === "") {
+    // generateName is not supported: the compiler needs a stable name for ordering and reports.
+    diagnostics.push(problem("missing-name", "metadata.name", ["metadata", "name"], "metadata.name is required (a non-empty string)"));
+    return;
+  }
+  if (meta.namespace !== undefined && (typeof meta.namespace !== "string" || meta.namespace === "")) {
+    diagnostics.push(problem("schema-type", "metadata.namespace", ["metadata", "namespace"], "metadata.namespace must be a non-empty string"));
+    return;
+  }
+  const metadata: ObjectMeta = { ...meta, name: meta.name, namespace: (meta.namespace as string | undefined) ?? DEFAULT_NAMESPACE };
+  const spec = obj.spec;
+  const resource: Resource = {
+    apiVersion,
+    kind,
+    metadata,
+    spec: spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, any>) : {},
+    source: { file, docIndex, locate: locator.locate, locateKey: locator.locateKey },
+  };
+  rawObjects.set(resource, obj);
+  resources.push(resource);
+}
+
+// The whole object as written, for the schema validator: it checks `spec` as written (e.g.
+// `spec: []`) and the fields other than apiVersion/kind/metadata/spec.
+const rawObjects = new WeakMap<Resource, Record<string, unknown>>();
+
+/** The whole object as written in the file; for resources built in code, their own fields. */
+export function rawObject(resource: Resource): Record<string, unknown> {
+  return rawObjects.get(resource) ?? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: resource.metadata, spec: resource.spec };
+}
+
+function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (err) {
+    diagnostics.push(fileDiagnostic(path, "read-error", `cannot read: ${(err as Error).message}`));
+    return [];
+  }
+  if (!stat.isDirectory()) return [path];
+  const out: string[] = [];
+  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...expandPath(child, diagnostics));
+    else if (RESOURCE_FILE.test(entry.name)) out.push(child);
+  }
+  return out;
+}
+
+function fileDiagnostic(file: string, code: string, message: string): Diagnostic {
+  return { severity: "error", location: { file, line: 1, col: 1 }, kind: "", namespace: "", name: "", field: "", message, code };
+}
+
+function formatLocation(l: SourceLocation): string {
+  return `${l.file}:${l.line}:${l.col}`;
+}
+
+/** The same (kind, namespace, name) twice: the API server would keep only the last one. */
+function findDuplicates(resources: Resource[]): Diagnostic[] {
+  const seen = new Map<string, Resource>();
+  const out: Diagnostic[] = [];
+  for (const r of resources) {
+    const key = `${r.kind}\u0000${r.metadata.namespace}\u0000${r.metadata.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, r);
+      continue;
+    }
+    const firstAt = first.source.locate(["metadata", "name"]);
+    out.push({
+      severity: "error",
+      location: r.source.locate(["metadata", "name"]),
+      kind: r.kind,
+      namespace: r.metadata.namespace,
+      name: r.metadata.name,
+      field: "metadata.name",
+      message: `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name}: also defined at ${formatLocation(firstAt)}`,
+      code: "duplicate-resource",
+      related: firstAt,
+    });
+  }
+  return out;
+}
