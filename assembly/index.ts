@@ -1,4 +1,4 @@
-// gatewasm: the proxy-wasm (ABI 0.2.1) module Envoy loads.
+// gatewasm: the proxy-wasm (ABI 0.2.1) module Envoy loads (root_id "gatewasm").
 import "./abi/abort";
 export { malloc } from "./abi/memory";
-export function proxy_abi_version_0_2_1(): void {}
+export * from "./abi/exports";

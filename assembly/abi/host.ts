@@ -57,7 +57,7 @@ export function removeHeader(map: MapType, keyPtr: usize, keyLen: usize): Status
 
 export function getBufferBytes(type: BufferType, start: usize, maxSize: usize): Status {
   store<u64>(OUT, 0);
-  return abi.proxy_get_buffer_bytes(type, start, maxSize, OUT, OUT + 4) as Status;
+  return abi.proxy_get_buffer_bytes(type, <u32>start, <u32>maxSize, OUT, OUT + 4) as Status;
 }
 
 /** Reads a property; `path` holds `\0`-separated segments. */

@@ -14,6 +14,8 @@ export interface FilterConfig {
   version: typeof FILTER_CONFIG_VERSION;
   /** Header the filter sets to the chosen cluster; a client-supplied value is always replaced or removed. */
   clusterHeader: string;
+  /** Header selecting the generated route that carries a route's timeout and retries (host/config/policies.ts). */
+  policyHeader?: string;
   routeTables: RouteTable[];
 }
 

@@ -1,0 +1,59 @@
+// The proxy-wasm 0.2.1 callbacks Envoy calls. The SDK's dispatcher builds log strings and
+// joins its context map on every callback and traps on unknown ids; this one keeps a root
+// per plugin and a stream → root map, and ignores ids it does not know.
+import { Plugin } from "../filter/plugin";
+import { seedRandom } from "../util/random";
+
+const plugins = new Map<u32, Plugin>();
+const streamRoot = new Map<u32, u32>();
+
+const CONTINUE: u32 = 0;
+
+export function proxy_abi_version_0_2_1(): void {}
+
+export function proxy_on_context_create(contextId: u32, parentId: u32): void {
+  if (parentId == 0) {
+    if (!plugins.has(contextId)) plugins.set(contextId, new Plugin());
+  } else if (plugins.has(parentId)) {
+    streamRoot.set(contextId, parentId);
+  }
+}
+
+export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: u32): u32 {
+  seedRandom();
+  return 1;
+}
+
+export function proxy_on_configure(rootId: u32, configurationSize: u32): u32 {
+  if (!plugins.has(rootId)) plugins.set(rootId, new Plugin());
+  return plugins.get(rootId).configure(configurationSize) ? 1 : 0;
+}
+
+function pluginOf(contextId: u32): Plugin | null {
+  if (!streamRoot.has(contextId)) return null;
+  const root = streamRoot.get(contextId);
+  return plugins.has(root) ? plugins.get(root) : null;
+}
+
+export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
+  const plugin = pluginOf(contextId);
+  if (plugin !== null) plugin.onRequestHeaders(contextId);
+  return CONTINUE;
+}
+
+export function proxy_on_response_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
+  const plugin = pluginOf(contextId);
+  if (plugin !== null) plugin.onResponseHeaders(contextId);
+  return CONTINUE;
+}
+
+export function proxy_on_done(contextId: u32): u32 {
+  return 1;
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  const plugin = pluginOf(contextId);
+  if (plugin !== null) plugin.onDelete(contextId);
+  streamRoot.delete(contextId);
+  plugins.delete(contextId);
+}

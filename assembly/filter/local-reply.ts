@@ -1,0 +1,12 @@
+// Local replies in Envoy's shapes (status, details, body); Envoy sends them after the
+// callback returns and runs them back through the response callbacks.
+import { sendLocalResponse } from "../abi/host";
+import { lenOf, ptrOf } from "./texts";
+
+export function sendReply(status: u32, details: ArrayBuffer, body: usize, bodyLen: usize, headers: usize, headersLen: usize): void {
+  sendLocalResponse(status, ptrOf(details), lenOf(details), body, bodyLen, headers, headersLen, -1);
+}
+
+export function sendEmptyReply(status: u32, details: ArrayBuffer): void {
+  sendLocalResponse(status, ptrOf(details), lenOf(details), 0, 0, 0, 0, -1);
+}

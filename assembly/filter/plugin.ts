@@ -1,0 +1,137 @@
+// One plugin (root context): its validated configuration and the request-path machinery.
+// A refused configuration leaves the previous one serving, as Envoy keeps the old filter
+// config when a new one is NACKed.
+import { BufferType, LogLevel, MapType, Status, addHeader, getBufferBytes, getHeaderMapPairs, getProperty, log,
+  logLevel, outLen, outPtr, removeHeader, replaceHeader } from "../abi/host";
+import { freeHostBlock } from "../abi/memory";
+import { Config, configError, validateConfig } from "../config/config";
+import { DestF, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
+import { Request } from "../routing/request";
+import { Decision, Outcome, Router } from "./router";
+import { sendEmptyReply } from "./local-reply";
+import * as T from "./texts";
+import { bytesEqual } from "../util/bytes";
+
+// The request being decided. A VM runs one callback at a time, so one instance serves all.
+const request = new Request();
+const decision = new Decision();
+
+/** Header-operation range (start << 32 | count) to apply in on_response_headers, per stream. */
+const pendingResponseOps = new Map<u32, u64>();
+
+export class Plugin {
+  config: Config | null = null;
+  configBlock: usize = 0;
+  router: Router = new Router();
+  debug: bool = false;
+
+  /** proxy_on_configure: validate the new blob; keep serving the old one if it is refused. */
+  configure(size: u32): bool {
+    if (!rootIdMatches()) {
+      log(LogLevel.Error, "gatewasm: plugin root_id is not \"gatewasm\"; refusing the configuration");
+      return false;
+    }
+    if (getBufferBytes(BufferType.PluginConfiguration, 0, size) != Status.Ok) {
+      log(LogLevel.Error, "gatewasm: configuration refused: the plugin configuration cannot be read");
+      return false;
+    }
+    const block = outPtr();
+    const length = <u32>outLen();
+    const candidate = new Config();
+    if (!validateConfig(candidate, block, length)) {
+      freeHostBlock(block);
+      const keeping = this.config !== null ? "the previous configuration keeps serving" : "no configuration is active";
+      log(LogLevel.Error, "gatewasm: configuration refused: " + configError + "; " + keeping);
+      return false;
+    }
+    const previous = this.configBlock;
+    this.config = candidate;
+    this.configBlock = block;
+    this.router.prepare(candidate);
+    freeHostBlock(previous);
+    this.debug = logLevel() <= LogLevel.Debug;
+    log(LogLevel.Info, "gatewasm: configuration loaded (" + candidate.count(Section.Routes).toString() + " routes, "
+      + candidate.count(Section.VHosts).toString() + " virtual hosts, " + candidate.count(Section.Tables).toString() + " route tables)");
+    return true;
+  }
+
+  onRequestHeaders(contextId: u32): void {
+    const c = this.config;
+    if (c === null) {
+      // Never let a request through unrouted: a client-set cluster header would pick the upstream.
+      sendEmptyReply(503, T.NOT_CONFIGURED);
+      return;
+    }
+    if (getHeaderMapPairs(MapType.RequestHeaders) != Status.Ok) { sendEmptyReply(503, T.BAD_HEADERS); return; }
+    const block = outPtr();
+    if (!request.headers.parse(block, outLen())) {
+      freeHostBlock(block);
+      sendEmptyReply(503, T.BAD_HEADERS);
+      return;
+    }
+    request.locate();
+    const outcome = this.router.route(c, request, decision);
+    freeHostBlock(block);
+    if (this.debug) this.logDecision(outcome);
+    this.rememberResponseOps(c, contextId, outcome);
+  }
+
+  private rememberResponseOps(c: Config, contextId: u32, outcome: Outcome): void {
+    let start: u32 = 0;
+    let count: u32 = 0;
+    if (outcome == Outcome.Forward && decision.dest != NONE) {
+      start = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpStart);
+      count = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpCount);
+    } else if (decision.routeResponseOps) {
+      start = c.word(Section.Routes, RouteF.Words, decision.route, RouteF.RespOpStart);
+      count = c.word(Section.Routes, RouteF.Words, decision.route, RouteF.RespOpCount);
+    }
+    if (count != 0) pendingResponseOps.set(contextId, (<u64>start << 32) | count);
+  }
+
+  /** Route response header operations (Envoy finalizeResponseHeaders), applied once. */
+  onResponseHeaders(contextId: u32): void {
+    if (!pendingResponseOps.has(contextId)) return;
+    const range = pendingResponseOps.get(contextId);
+    pendingResponseOps.delete(contextId);
+    const c = this.config;
+    if (c === null) return;
+    const start = <u32>(range >> 32);
+    const end = start + <u32>(range & 0xffffffff);
+    if (end > c.count(Section.HeaderOps)) return; // a newer configuration replaced the ops
+    const W = HeaderOpF.Words;
+    for (let i = start; i < end; i++) {
+      const kind = c.word(Section.HeaderOps, W, i, HeaderOpF.Kind);
+      const name = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.NameOff));
+      const nameLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.NameLen);
+      if (kind == HeaderOpKind.Remove) { removeHeader(MapType.ResponseHeaders, name, nameLen); continue; }
+      const value = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.ValueOff));
+      const valueLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.ValueLen);
+      if (kind == HeaderOpKind.Set) replaceHeader(MapType.ResponseHeaders, name, nameLen, value, valueLen);
+      else addHeader(MapType.ResponseHeaders, name, nameLen, value, valueLen);
+    }
+  }
+
+  onDelete(contextId: u32): void {
+    pendingResponseOps.delete(contextId);
+  }
+
+  /** For `gatewasm simulate` and operators: the decision by index into the compiled config. */
+  private logDecision(outcome: Outcome): void {
+    log(LogLevel.Debug, "gatewasm decision vhost=" + indexText(decision.vhost) + " route=" + indexText(decision.route)
+      + " dest=" + indexText(decision.dest) + " outcome=" + (outcome == Outcome.Forward ? "forward" : "reply"));
+  }
+}
+
+function indexText(i: u32): string { return i == NONE ? "-" : i.toString(); }
+
+/** Envoy answers plugin_root_id with the filter's root_id; it must be ours. */
+function rootIdMatches(): bool {
+  if (getProperty(T.ptrOf(T.PROPERTY_ROOT_ID), T.lenOf(T.PROPERTY_ROOT_ID)) != Status.Ok) {
+    freeHostBlock(outPtr());
+    return true; // hosts without the property: nothing to check against
+  }
+  const ok = outLen() == 0 || bytesEqual(outPtr(), outLen(), T.ptrOf(T.ROOT_ID), T.lenOf(T.ROOT_ID));
+  freeHostBlock(outPtr());
+  return ok;
+}

@@ -1,0 +1,339 @@
+// The per-request routing decision: route table → virtual host → first matching route →
+// action (forward to a weighted destination, redirect, direct response, or Envoy's 404/503).
+import { Config } from "../config/config";
+import { ActionKind, DestF, G, HeaderOpF, HeaderOpKind, NONE, PathKind, RouteF, Section, TableF, VHostF } from "../config/layout";
+import { MapType, Status, getProperty, outLen, outPtr, replaceHeader, setHeaderMapPairs } from "../abi/host";
+import { freeHostBlock } from "../abi/memory";
+import { HeaderList } from "../http/header-list";
+import { collectCandidates, findVirtualHost, sortCandidates } from "../routing/lookup";
+import { routeMatches } from "../routing/match";
+import { Request, hostLength } from "../routing/request";
+import { Scratch, bytesEqual, bytesEqualIgnoreCase } from "../util/bytes";
+import { random64 } from "../util/random";
+import { sendEmptyReply, sendReply } from "./local-reply";
+import * as T from "./texts";
+
+export const enum Outcome {
+  /** Forwarded upstream with the cluster header set. */
+  Forward = 0,
+  /** A local reply was sent (404, 503, redirect, direct response). */
+  Replied = 1,
+}
+
+/** What the response phase needs to know about the decision. */
+export class Decision {
+  vhost: u32 = NONE;
+  route: u32 = NONE;
+  dest: u32 = NONE;
+  /** Route-level response header operations apply (direct response, redirect). */
+  routeResponseOps: bool = false;
+
+  reset(): void { this.vhost = NONE; this.route = NONE; this.dest = NONE; this.routeResponseOps = false; }
+}
+
+export class Router {
+  candidates: StaticArray<u32> = new StaticArray<u32>(0);
+  list: HeaderList = new HeaderList();
+  /** Bytes the decision creates (rewritten path, Location); reset per request. */
+  out: Scratch = new Scratch();
+  /** Serialized header maps handed to the host; separate from `out`, which they point into. */
+  pairs: Scratch = new Scratch();
+
+  /** Sizes the candidate buffer for the largest virtual host of `c`. */
+  prepare(c: Config): void {
+    let most: u32 = 1;
+    for (let v: u32 = 0; v < c.count(Section.VHosts); v++) {
+      const n = c.word(Section.VHosts, VHostF.Words, v, VHostF.RouteCount);
+      if (n > most) most = n;
+    }
+    if (<u32>this.candidates.length < most) this.candidates = new StaticArray<u32>(most);
+  }
+
+  route(c: Config, req: Request, d: Decision): Outcome {
+    d.reset();
+    this.out.reset();
+    this.pairs.reset();
+    const table = this.selectTable(c);
+    if (table == NONE) { sendEmptyReply(404, T.ROUTE_NOT_FOUND); return Outcome.Replied; }
+    const hostLen = hostLength(req.authority, req.authorityLen);
+    const vhost = findVirtualHost(c, table, req.authority, hostLen);
+    d.vhost = vhost;
+    if (vhost == NONE) { sendEmptyReply(404, T.ROUTE_NOT_FOUND); return Outcome.Replied; }
+    if (c.word(Section.VHosts, VHostF.Words, vhost, VHostF.RequireTls) != 0 && !isTls(req)) {
+      return this.httpsRedirect(req);
+    }
+    const route = this.firstMatch(c, vhost, req);
+    d.route = route;
+    if (route == NONE) { sendEmptyReply(404, T.ROUTE_NOT_FOUND); return Outcome.Replied; }
+    const action = c.word(Section.Routes, RouteF.Words, route, RouteF.Action);
+    if (action == ActionKind.Route) return this.forward(c, req, route, d);
+    d.routeResponseOps = c.word(Section.Routes, RouteF.Words, route, RouteF.RespOpCount) != 0;
+    if (action == ActionKind.Redirect) return this.redirect(c, req, route);
+    return this.directResponse(c, route);
+  }
+
+  /** One table per listener port (and per SNI among TLS-terminating servers on that port). */
+  private selectTable(c: Config): u32 {
+    const tables = c.count(Section.Tables);
+    if (tables == 0) return NONE;
+    if (tables == 1) return 0;
+    let port: u32 = NONE;
+    if (c.global(G.PortCount) > 1) {
+      if (getProperty(T.ptrOf(T.PROPERTY_DESTINATION_PORT), T.lenOf(T.PROPERTY_DESTINATION_PORT)) == Status.Ok && outLen() >= 4) {
+        port = load<u32>(outPtr());
+      }
+      freeHostBlock(outPtr());
+    }
+    let firstOnPort: u32 = NONE;
+    let tlsTables: u32 = 0;
+    for (let t: u32 = 0; t < tables; t++) {
+      if (port != NONE && c.word(Section.Tables, TableF.Words, t, TableF.Port) != port) continue;
+      if (firstOnPort == NONE) firstOnPort = t;
+      if (c.word(Section.Tables, TableF.Words, t, TableF.Tls) != 0) tlsTables++;
+    }
+    if (tlsTables <= 1) return firstOnPort;
+    return this.selectBySni(c, port, firstOnPort);
+  }
+
+  /** Envoy filter-chain match on server_names: exact first, then the longest wildcard. */
+  private selectBySni(c: Config, port: u32, fallback: u32): u32 {
+    if (getProperty(T.ptrOf(T.PROPERTY_SNI), T.lenOf(T.PROPERTY_SNI)) != Status.Ok) { freeHostBlock(outPtr()); return fallback; }
+    const sni = outPtr();
+    const sniLen = outLen();
+    let best: u32 = NONE;
+    let bestLen: i64 = -1;
+    for (let t: u32 = 0; t < c.count(Section.Tables); t++) {
+      if (port != NONE && c.word(Section.Tables, TableF.Words, t, TableF.Port) != port) continue;
+      const start = c.word(Section.Tables, TableF.Words, t, TableF.SniStart);
+      const end = start + c.word(Section.Tables, TableF.Words, t, TableF.SniCount);
+      for (let s = start; s < end; s++) {
+        const host = c.stringPtr(c.word(Section.Sni, 2, s, 0));
+        const hostLen = <usize>c.word(Section.Sni, 2, s, 1);
+        let score: i64 = -1;
+        if (bytesEqualIgnoreCase(host, hostLen, sni, sniLen)) score = 1 << 30;
+        else if (hostLen == 1 && load<u8>(host) == 0x2a) score = 0;
+        else if (hostLen > 1 && load<u8>(host) == 0x2a && sniLen > hostLen - 1
+          && bytesEqualIgnoreCase(host + 1, hostLen - 1, sni + sniLen - (hostLen - 1), hostLen - 1)) score = <i64>hostLen;
+        if (score > bestLen) { bestLen = score; best = t; }
+      }
+    }
+    freeHostBlock(sni);
+    return best == NONE ? fallback : best;
+  }
+
+  private firstMatch(c: Config, vhost: u32, req: Request): u32 {
+    const n = collectCandidates(c, vhost, req.path, req.pathOnlyLen, this.candidates);
+    sortCandidates(this.candidates, n);
+    for (let i = 0; i < n; i++) {
+      const r = unchecked(this.candidates[i]);
+      if (routeMatches(c, r, req)) return r;
+    }
+    return NONE;
+  }
+
+  /** Envoy weighted_clusters: v = random % Σw, first entry whose cumulative weight exceeds v. */
+  private pickDestination(c: Config, route: u32): u32 {
+    const start = c.word(Section.Routes, RouteF.Words, route, RouteF.DestStart);
+    const count = c.word(Section.Routes, RouteF.Words, route, RouteF.DestCount);
+    if (count == 1) return start;
+    const total = <u64>c.word(Section.Routes, RouteF.Words, route, RouteF.TotalWeight);
+    const v = random64() % total;
+    let cumulative: u64 = 0;
+    for (let d = start; d < start + count; d++) {
+      cumulative += c.word(Section.Dests, DestF.Words, d, DestF.Weight);
+      if (v < cumulative) return d;
+    }
+    return start + count - 1;
+  }
+
+  private forward(c: Config, req: Request, route: u32, d: Decision): Outcome {
+    const dest = this.pickDestination(c, route);
+    d.dest = dest;
+    if (c.word(Section.Dests, DestF.Words, dest, DestF.Exists) == 0) {
+      sendEmptyReply(503, T.CLUSTER_NOT_FOUND);
+      return Outcome.Replied;
+    }
+    const cluster = c.stringPtr(c.word(Section.Dests, DestF.Words, dest, DestF.ClusterOff));
+    const clusterLen = <usize>c.word(Section.Dests, DestF.Words, dest, DestF.ClusterLen);
+    const clusterHeader = c.stringPtr(c.global(G.ClusterHeaderOff));
+    const clusterHeaderLen = <usize>c.global(G.ClusterHeaderLen);
+    const policyHeader = c.stringPtr(c.global(G.PolicyHeaderOff));
+    const policyHeaderLen = <usize>c.global(G.PolicyHeaderLen);
+    const W = RouteF.Words;
+    const policyOff = c.word(Section.Routes, W, route, RouteF.PolicyOff);
+    const needsRewrite = policyOff != NONE
+      || c.word(Section.Routes, W, route, RouteF.RewriteUriOff) != NONE
+      || c.word(Section.Routes, W, route, RouteF.RewriteRegexOff) != NONE
+      || c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityOff) != NONE
+      || c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpCount) != 0
+      // A client must never pick the generated route (and so the timeout/retries) itself.
+      || req.headers.find(policyHeader, policyHeaderLen) >= 0;
+    if (!needsRewrite) {
+      // One host call: replace overwrites every client-supplied value of the cluster header.
+      replaceHeader(MapType.RequestHeaders, clusterHeader, clusterHeaderLen, cluster, clusterLen);
+      return Outcome.Forward;
+    }
+    const list = this.list;
+    list.load(req.headers);
+    this.rewritePath(c, req, route, list);
+    const authorityOff = c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityOff);
+    if (authorityOff != NONE) {
+      list.set(T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), c.stringPtr(authorityOff), <usize>c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityLen));
+    }
+    applyOps(c, list, c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpStart), c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpCount));
+    list.remove(policyHeader, policyHeaderLen);
+    if (policyOff != NONE) list.add(policyHeader, policyHeaderLen, c.stringPtr(policyOff), <usize>c.word(Section.Routes, W, route, RouteF.PolicyLen));
+    list.set(clusterHeader, clusterHeaderLen, cluster, clusterLen);
+    const pairs = list.serialize(this.pairs);
+    setHeaderMapPairs(MapType.RequestHeaders, pairs, this.pairs.at() - pairs);
+    return Outcome.Forward;
+  }
+
+  /** Envoy prefix_rewrite: replaces the matched part (the prefix, or the whole path for exact and regex routes). */
+  private rewritePath(c: Config, req: Request, route: u32, list: HeaderList): void {
+    const W = RouteF.Words;
+    const rewriteOff = c.word(Section.Routes, W, route, RouteF.RewriteUriOff);
+    if (rewriteOff == NONE) return;
+    const rewrite = c.stringPtr(rewriteOff);
+    const rewriteLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteUriLen);
+    const matched = c.word(Section.Routes, W, route, RouteF.PathKind) == PathKind.Prefix
+      ? <usize>c.word(Section.Routes, W, route, RouteF.PathLen)
+      : req.pathOnlyLen;
+    const rest = req.pathLen - matched;
+    const s = this.out;
+    s.reserve(rewriteLen + rest); // no reallocation below: the list keeps a pointer into `out`
+    const start = s.at();
+    s.append(rewrite, rewriteLen);
+    s.append(req.path + matched, rest);
+    list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, rewriteLen + rest);
+  }
+
+  /** tls.httpsRedirect (Envoy SslRedirector): 301 to https://<host as received><path>. */
+  private httpsRedirect(req: Request): Outcome {
+    const s = this.out;
+    s.append(T.ptrOf(T.HTTPS), 5);
+    s.append(T.ptrOf(T.SCHEME_SEPARATOR), 3);
+    s.append(req.authority, req.authorityLen);
+    s.append(req.path, req.pathLen);
+    this.replyWithLocation(301, 0);
+    return Outcome.Replied;
+  }
+
+  /** Sends a reply whose Location is `out` from `locationStart` to its end. */
+  private replyWithLocation(status: u32, locationStart: usize): void {
+    const s = this.out;
+    const headers = singleHeader(this.pairs, T.ptrOf(T.LOCATION), T.lenOf(T.LOCATION), s.ptr + locationStart, s.length - locationStart);
+    sendReply(status, T.DIRECT_RESPONSE, 0, 0, headers, this.pairs.at() - headers);
+  }
+
+  /** Envoy Http::Utility::newUri for a route's RedirectAction. */
+  private redirect(c: Config, req: Request, route: u32): Outcome {
+    const W = RouteF.Words;
+    const s = this.out;
+    // Scheme: scheme_redirect, else the request's :scheme. Offsets, not pointers: `out` may grow.
+    const schemeOff = c.word(Section.Routes, W, route, RouteF.RedirectSchemeOff);
+    if (schemeOff != NONE) s.append(c.stringPtr(schemeOff), <usize>c.word(Section.Routes, W, route, RouteF.RedirectSchemeLen));
+    else if (req.headerValue(T.ptrOf(T.SCHEME), T.lenOf(T.SCHEME))) s.append(req.valuePtr, req.valueLen);
+    else s.append(T.ptrOf(T.HTTP), 4);
+    const schemeLen = s.length;
+    s.append(T.ptrOf(T.SCHEME_SEPARATOR), 3);
+    const port = c.word(Section.Routes, W, route, RouteF.RedirectPort);
+    // Host: host_redirect, else the request host, its port dropped when a port is set or
+    // when the scheme differs from the forwarded protocol whose default port it is.
+    const hostOff = c.word(Section.Routes, W, route, RouteF.RedirectAuthorityOff);
+    if (hostOff != NONE) s.append(c.stringPtr(hostOff), <usize>c.word(Section.Routes, W, route, RouteF.RedirectAuthorityLen));
+    else {
+      const hostLen = hostLength(req.authority, req.authorityLen);
+      let keepPort = hostLen < req.authorityLen && port == 0 && c.word(Section.Routes, W, route, RouteF.StripPort) == 0;
+      if (keepPort && req.headerValue(T.ptrOf(T.X_FORWARDED_PROTO), T.lenOf(T.X_FORWARDED_PROTO))
+        && !bytesEqual(s.ptr, schemeLen, req.valuePtr, req.valueLen)) {
+        const requestPort = req.authority + hostLen;
+        const requestPortLen = req.authorityLen - hostLen;
+        if (bytesEqualIgnoreCase(req.valuePtr, req.valueLen, T.ptrOf(T.HTTPS), 5) && bytesEqual(requestPort, requestPortLen, T.ptrOf(T.PORT_443), 4)) keepPort = false;
+        if (bytesEqualIgnoreCase(req.valuePtr, req.valueLen, T.ptrOf(T.HTTP), 4) && bytesEqual(requestPort, requestPortLen, T.ptrOf(T.PORT_80), 3)) keepPort = false;
+      }
+      s.append(req.authority, keepPort ? req.authorityLen : hostLen);
+    }
+    if (port != 0) { s.appendByte(0x3a); s.appendDecimal(port); }
+    // Path: path_redirect (keeping the request's query unless it has its own), or
+    // prefix_rewrite of the matched part, or the request path.
+    const pathStart = s.length;
+    const pathOff = c.word(Section.Routes, W, route, RouteF.RedirectPathOff);
+    const prefixOff = c.word(Section.Routes, W, route, RouteF.PrefixRewriteOff);
+    if (pathOff != NONE) {
+      const p = c.stringPtr(pathOff);
+      const pLen = <usize>c.word(Section.Routes, W, route, RouteF.RedirectPathLen);
+      s.append(p, pLen);
+      let hasQuery = false;
+      for (let i: usize = 0; i < pLen; i++) if (load<u8>(p + i) == 0x3f) { hasQuery = true; break; }
+      if (!hasQuery && req.hasQuery) s.append(req.path + req.pathOnlyLen, req.pathLen - req.pathOnlyLen);
+    } else if (prefixOff != NONE) {
+      const matched = c.word(Section.Routes, W, route, RouteF.PathKind) == PathKind.Prefix
+        ? <usize>c.word(Section.Routes, W, route, RouteF.PathLen) : req.pathOnlyLen;
+      s.append(c.stringPtr(prefixOff), <usize>c.word(Section.Routes, W, route, RouteF.PrefixRewriteLen));
+      s.append(req.path + matched, req.pathLen - matched);
+    } else {
+      s.append(req.path, req.pathLen);
+    }
+    if (s.length == pathStart || load<u8>(s.ptr + pathStart) != 0x2f) {
+      // Envoy prepends "/" to a path that does not start with one.
+      const len = s.length - pathStart;
+      s.reserve(1);
+      memory.copy(s.ptr + pathStart + 1, s.ptr + pathStart, len);
+      store<u8>(s.ptr + pathStart, 0x2f);
+      s.length += 1;
+    }
+    this.replyWithLocation(c.word(Section.Routes, W, route, RouteF.Status), 0);
+    return Outcome.Replied;
+  }
+
+  private directResponse(c: Config, route: u32): Outcome {
+    const W = RouteF.Words;
+    const bodyOff = c.word(Section.Routes, W, route, RouteF.BodyOff);
+    const body: usize = bodyOff == NONE ? 0 : c.stringPtr(bodyOff);
+    const bodyLen: usize = bodyOff == NONE ? 0 : <usize>c.word(Section.Routes, W, route, RouteF.BodyLen);
+    sendReply(c.word(Section.Routes, W, route, RouteF.Status), T.DIRECT_RESPONSE, body, bodyLen, 0, 0);
+    return Outcome.Replied;
+  }
+}
+
+/** A pairs buffer holding one header, written into `s` (which must not be where `value` lives). */
+function singleHeader(s: Scratch, key: usize, keyLen: usize, value: usize, valueLen: usize): usize {
+  s.reserve(16 + keyLen + valueLen + 2);
+  const start = s.at();
+  s.appendU32LE(1);
+  s.appendU32LE(<u32>keyLen);
+  s.appendU32LE(<u32>valueLen);
+  s.append(key, keyLen);
+  s.appendByte(0);
+  s.append(value, valueLen);
+  s.appendByte(0);
+  return start;
+}
+
+/** Whether Envoy would treat the request as TLS: x-forwarded-proto (set by the HCM), else :scheme. */
+function isTls(req: Request): bool {
+  if (req.headerValue(T.ptrOf(T.X_FORWARDED_PROTO), T.lenOf(T.X_FORWARDED_PROTO))) {
+    return bytesEqualIgnoreCase(req.valuePtr, req.valueLen, T.ptrOf(T.HTTPS), 5);
+  }
+  if (req.headerValue(T.ptrOf(T.SCHEME), T.lenOf(T.SCHEME))) {
+    return bytesEqualIgnoreCase(req.valuePtr, req.valueLen, T.ptrOf(T.HTTPS), 5);
+  }
+  return false;
+}
+
+/** Applies header operations (already ordered removes-then-adds per Envoy parser) to a list. */
+export function applyOps(c: Config, list: HeaderList, start: u32, count: u32): void {
+  for (let i = start; i < start + count; i++) {
+    const W = HeaderOpF.Words;
+    const kind = c.word(Section.HeaderOps, W, i, HeaderOpF.Kind);
+    const name = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.NameOff));
+    const nameLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.NameLen);
+    if (kind == HeaderOpKind.Remove) { list.remove(name, nameLen); continue; }
+    const value = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.ValueOff));
+    const valueLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.ValueLen);
+    if (kind == HeaderOpKind.Set) list.set(name, nameLen, value, valueLen);
+    else list.add(name, nameLen, value, valueLen);
+  }
+}
+

@@ -1,0 +1,26 @@
+// Byte strings the filter sends or compares, encoded once when the module starts.
+
+function bytes(s: string): ArrayBuffer { return String.UTF8.encode(s); }
+
+export const ROOT_ID = bytes("gatewasm");
+export const ROUTE_NOT_FOUND = bytes("route_not_found");
+export const CLUSTER_NOT_FOUND = bytes("cluster_not_found");
+export const DIRECT_RESPONSE = bytes("direct_response");
+export const NOT_CONFIGURED = bytes("gatewasm_not_configured");
+export const BAD_HEADERS = bytes("gatewasm_bad_request_headers");
+export const LOCATION = bytes("location");
+export const X_FORWARDED_PROTO = bytes("x-forwarded-proto");
+export const SCHEME = bytes(":scheme");
+export const PATH = bytes(":path");
+export const AUTHORITY = bytes(":authority");
+export const HTTPS = bytes("https");
+export const HTTP = bytes("http");
+export const SCHEME_SEPARATOR = bytes("://");
+export const PORT_443 = bytes(":443");
+export const PORT_80 = bytes(":80");
+export const PROPERTY_DESTINATION_PORT = bytes("destination\0port");
+export const PROPERTY_SNI = bytes("connection\0requested_server_name");
+export const PROPERTY_ROOT_ID = bytes("plugin_root_id");
+
+@inline export function ptrOf(b: ArrayBuffer): usize { return changetype<usize>(b); }
+@inline export function lenOf(b: ArrayBuffer): usize { return <usize>b.byteLength; }
