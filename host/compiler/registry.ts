@@ -1,0 +1,149 @@
+// The service registry a gateway sees: Kubernetes Services and ServiceEntries, and the
+// DestinationRule subsets that decide which `outbound|port|subset|host` clusters exist.
+// Sources: istio/istio pilot/pkg/networking/core/gateway.go (buildNameToServiceMapForHTTPRoutes),
+// pilot/pkg/model/push_context.go (IsServiceVisible, ServiceForHostname, destinationRule),
+// pilot/pkg/model/destination_rule.go (mergeDestinationRule).
+
+import type { Resource } from "../resources/types.ts";
+import {
+  asArray,
+  asNumber,
+  asString,
+  compareByCreationTime,
+  exportToSet,
+  isRecord,
+  isVisibleTo,
+} from "./common.ts";
+import { hostSubsetOf, isWildcarded, labelsSubsetOf, resolveShortname } from "./names.ts";
+
+export interface RegistryService {
+  hostname: string;
+  namespace: string;
+  ports: number[];
+  exportTo: Set<string>;
+  res: Resource;
+}
+
+interface DestinationRuleEntry {
+  host: string;
+  namespace: string;
+  exportTo: Set<string>;
+  subsets: string[];
+  res: Resource;
+}
+
+/** Annotation carrying a Kubernetes Service's exportTo (comma list). */
+const SERVICE_EXPORT_TO_ANNOTATION = "networking.istio.io/exportTo";
+
+export class Registry {
+  private readonly byHost = new Map<string, RegistryService[]>();
+  private readonly rules: DestinationRuleEntry[] = [];
+
+  constructor(
+    resources: Resource[],
+    private readonly proxyNamespace: string,
+    private readonly proxyLabels: Record<string, string>,
+    private readonly rootNamespace: string,
+    clusterDomain: string,
+  ) {
+    const sorted = resources.slice().sort(compareByCreationTime);
+    for (const r of sorted) {
+      if (!isRecord(r.spec) && r.kind !== "Service") continue;
+      if (r.kind === "Service" && (r.apiVersion === "v1" || r.apiVersion === "core/v1")) {
+        const spec = isRecord(r.spec) ? r.spec : {};
+        const annotations = isRecord(r.metadata.annotations) ? r.metadata.annotations : {};
+        const exp = asString(annotations[SERVICE_EXPORT_TO_ANNOTATION]);
+        const ports = asArray(spec.ports).map((p) => asNumber(p?.port)).filter((p) => p > 0);
+        this.add({
+          hostname: `${r.metadata.name}.${r.metadata.namespace}.svc.${clusterDomain}`,
+          namespace: r.metadata.namespace,
+          ports,
+          exportTo: exportToSet(exp === "" ? [] : exp.split(",").map((s) => s.trim()), r.metadata.namespace),
+          res: r,
+        });
+      } else if (r.kind === "ServiceEntry") {
+        const ports = asArray(r.spec.ports).map((p) => asNumber(p?.number)).filter((p) => p > 0);
+        for (const h of asArray(r.spec.hosts)) {
+          if (typeof h !== "string") continue;
+          this.add({
+            hostname: h,
+            namespace: r.metadata.namespace,
+            ports,
+            exportTo: exportToSet(r.spec.exportTo, r.metadata.namespace),
+            res: r,
+          });
+        }
+      } else if (r.kind === "DestinationRule") {
+        const ws = r.spec.workloadSelector;
+        // A DR with a workloadSelector applies only to the selected workloads of its own namespace.
+        if (isRecord(ws)) {
+          if (r.metadata.namespace !== proxyNamespace) continue;
+          if (!labelsSubsetOf(isRecord(ws.matchLabels) ? ws.matchLabels : {}, proxyLabels)) continue;
+        }
+        const host = resolveShortname(asString(r.spec.host), r.metadata.namespace, clusterDomain);
+        this.rules.push({
+          host,
+          namespace: r.metadata.namespace,
+          exportTo: exportToSet(r.spec.exportTo, r.metadata.namespace),
+          subsets: asArray(r.spec.subsets).map((s) => asString(s?.name)).filter((s) => s !== ""),
+          res: r,
+        });
+      }
+    }
+  }
+
+  private add(s: RegistryService): void {
+    const list = this.byHost.get(s.hostname) ?? [];
+    list.push(s);
+    this.byHost.set(s.hostname, list);
+  }
+
+  /**
+   * The Service a VirtualService's destination host refers to (`buildNameToServiceMapForHTTPRoutes`):
+   * the one in the VS namespace if visible to the gateway, else any visible one (gateway namespace
+   * first, then creation order), else null.
+   */
+  lookup(hostname: string, vsNamespace: string): RegistryService | null {
+    const list = this.byHost.get(hostname);
+    if (!list) return null;
+    const visible = list.filter((s) => isVisibleTo(s.exportTo, this.proxyNamespace));
+    return (
+      visible.find((s) => s.namespace === vsNamespace) ??
+      visible.find((s) => s.namespace === this.proxyNamespace) ??
+      visible[0] ??
+      null
+    );
+  }
+
+  /**
+   * Subset names defined for `svc` by the DestinationRules the gateway uses (§8.1): DRs in the
+   * gateway namespace, else in the service namespace exported to it, else in the root namespace;
+   * most specific host first; DRs with that host in that scope merged, subsets concatenated.
+   */
+  subsets(svc: RegistryService): Set<string> {
+    const scopes: Array<(d: DestinationRuleEntry) => boolean> = [
+      (d) => d.namespace === this.proxyNamespace,
+      (d) => d.namespace === svc.namespace && isVisibleTo(d.exportTo, this.proxyNamespace),
+      (d) => d.namespace === this.rootNamespace && isVisibleTo(d.exportTo, this.proxyNamespace),
+    ];
+    for (const inScope of scopes) {
+      const candidates = this.rules.filter((d) => inScope(d) && hostSubsetOf(svc.hostname, d.host));
+      if (candidates.length === 0) continue;
+      const best = mostSpecific(candidates.map((d) => d.host));
+      const out = new Set<string>();
+      for (const d of candidates) if (d.host === best) for (const s of d.subsets) out.add(s);
+      return out;
+    }
+    return new Set();
+  }
+}
+
+/** Exact beats wildcard; a longer wildcard beats a shorter one (`MostSpecificHostMatch`). */
+function mostSpecific(hosts: string[]): string {
+  let best = hosts[0]!;
+  for (const h of hosts) {
+    if (isWildcarded(best) && !isWildcarded(h)) best = h;
+    else if (isWildcarded(best) && isWildcarded(h) && h.length > best.length) best = h;
+  }
+  return best;
+}
