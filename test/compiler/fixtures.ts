@@ -40,9 +40,12 @@ export function parseResources(text: string, file = "test.yaml", defaultNamespac
   return out;
 }
 
-export const INGRESS = { selector: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
+export const INGRESS: { selector: Record<string, string>; gatewayNamespace: string } = {
+  selector: { istio: "ingressgateway" },
+  gatewayNamespace: "istio-system",
+};
 
-export function compile(yamlText: string, options: Partial<typeof INGRESS> & { clusterDomain?: string } = {}) {
+export function compile(yamlText: string, options: { selector?: Record<string, string>; gatewayNamespace?: string; clusterDomain?: string } = {}) {
   return compileGateway(parseResources(yamlText), { ...INGRESS, ...options });
 }
 
