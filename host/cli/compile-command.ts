@@ -1,0 +1,47 @@
+// `gatewasm compile`: the EnvoyFilter (with the filter configuration inline) for one gateway.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { buildEnvoyFilter } from "../rollout/envoyfilter.ts";
+import { compileInputs } from "../pipeline.ts";
+import { COMMON_OPTIONS, type Io } from "./main.ts";
+import { inputsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
+
+/** Path the generated EnvoyFilter expects the module at (mounted into the gateway pod). */
+export const DEFAULT_WASM_PATH = "/var/lib/gatewasm/gatewasm.wasm";
+
+export async function runCompile(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" }, "wasm-path": { type: "string" }, name: { type: "string" } },
+    allowPositionals: false,
+  });
+  const target = targetFrom(values);
+  const result = compileInputs(inputsFrom(values.file, io), target);
+  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+  const { config, bytes, policies } = result.compiled;
+  const envoyFilter = buildEnvoyFilter(config, bytes, policies, {
+    name: values.name ?? "gatewasm",
+    namespace: target.gatewayNamespace,
+    selector: target.selector,
+    wasmPath: values["wasm-path"] ?? DEFAULT_WASM_PATH,
+  });
+  const envoyFilterYaml = stringify(envoyFilter, { lineWidth: 0 });
+  if (values.output === undefined) {
+    io.stdout(envoyFilterYaml);
+    return 0;
+  }
+  // Write every file under a temporary name first, then rename: never a partial output.
+  const dir = values.output;
+  mkdirSync(dir, { recursive: true });
+  const files: Array<[string, string | Uint8Array]> = [
+    ["envoyfilter.yaml", envoyFilterYaml],
+    ["filter-config.yaml", stringify(config, { lineWidth: 0 })],
+    ["filter-config.bin", bytes],
+  ];
+  for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content);
+  for (const [name] of files) renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+  io.stderr(`gatewasm: wrote ${files.map(([n]) => join(dir, n)).join(", ")}\n`);
+  return 0;
+}

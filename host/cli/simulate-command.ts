@@ -1,0 +1,73 @@
+// `gatewasm simulate`: compile, load the real module into the harness, send the request.
+import { parseArgs } from "node:util";
+import { compileInputs } from "../pipeline.ts";
+import { Simulator, type SimulationResult } from "../simulate/simulator.ts";
+import { COMMON_OPTIONS, type Io } from "./main.ts";
+import { inputsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
+
+function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(":", text.startsWith(":") ? 1 : 0);
+  if (colon <= 0) throw new Error(`-H: expected 'name: value', got ${JSON.stringify(text)}`);
+  return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
+}
+
+function positiveInteger(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export function formatResult(method: string, url: string, r: SimulationResult): string {
+  const lines = [`${method.toUpperCase()} ${url}`];
+  for (const reason of r.explanation) lines.push(`  ${reason}`);
+  const outcome = r.action === "route" ? `route → ${r.cluster}` : `${r.action} ${r.status ?? ""}`.trim();
+  lines.push(`  ⇒ ${outcome}${r.delayMs ? ` (after a ${r.delayMs} ms injected delay)` : ""}`);
+  if (r.responseHeaders?.location) lines.push(`  location: ${r.responseHeaders.location}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export async function runSimulate(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      port: { type: "string" },
+      header: { type: "string", short: "H", multiple: true },
+      seed: { type: "string" },
+      repeat: { type: "string" },
+      json: { type: "boolean" },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 2) throw new Error("expected METHOD URL");
+  const [method, url] = positionals as [string, string];
+  try { new URL(url); } catch { throw new Error(`not a URL: ${JSON.stringify(url)}`); }
+  const headers = (values.header ?? []).map(parseHeader);
+  const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
+  const seed = positiveInteger("seed", values.seed, 1);
+  const repeat = positiveInteger("repeat", values.repeat, 0);
+  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values));
+  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+  const simulator = await Simulator.create(result.compiled, { seed });
+  if (repeat > 0) {
+    const clusters: Record<string, number> = {};
+    const actions: Record<string, number> = {};
+    for (let i = 0; i < repeat; i++) {
+      const r = simulator.send({ method, url, headers, port });
+      actions[r.action] = (actions[r.action] ?? 0) + 1;
+      if (r.cluster) clusters[r.cluster] = (clusters[r.cluster] ?? 0) + 1;
+    }
+    const summary = { clusters, actions };
+    io.stdout(values.json ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
+    return 0;
+  }
+  const r = simulator.send({ method, url, headers, port });
+  if (values.json) {
+    const { explanation: _explanation, ...json } = r;
+    io.stdout(`${JSON.stringify(json)}\n`);
+  } else {
+    io.stdout(formatResult(method, url, r));
+  }
+  return 0;
+}

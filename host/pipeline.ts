@@ -1,0 +1,52 @@
+// The compile pipeline shared by the CLI, `simulate`, the examples and the benchmarks:
+// read → validate (schema + Istio webhook rules) → translate for one gateway → encode.
+import { compileGateway } from "./compiler/index.ts";
+import { encodeFilterConfig } from "./config/encode.ts";
+import type { FilterConfig } from "./config/model.ts";
+import { collectPolicies, type RoutePolicy } from "./config/policies.ts";
+import { loadResources, type LoadInput } from "./resources/load.ts";
+import type { Diagnostic, Resource } from "./resources/types.ts";
+import { sortDiagnostics, validateResources } from "./validation/index.ts";
+
+export interface GatewayTarget {
+  /** Gateway workload labels. */
+  selector: Record<string, string>;
+  /** Gateway workload namespace. */
+  gatewayNamespace: string;
+}
+
+export const DEFAULT_TARGET: GatewayTarget = { selector: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
+
+export interface CompiledGateway {
+  config: FilterConfig;
+  bytes: Uint8Array;
+  policies: RoutePolicy[];
+}
+
+export interface PipelineResult {
+  diagnostics: Diagnostic[];
+  /** Absent when any error was found: nothing may be written then. */
+  compiled?: CompiledGateway;
+  resources: Resource[];
+}
+
+export function compileResources(resources: Resource[], loadDiagnostics: Diagnostic[], target: GatewayTarget): PipelineResult {
+  const diagnostics = [...loadDiagnostics, ...validateResources(resources)];
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics: sortDiagnostics(diagnostics), resources };
+  const { config, diagnostics: translation } = compileGateway(resources, target);
+  diagnostics.push(...translation);
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics: sortDiagnostics(diagnostics), resources };
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeFilterConfig(config);
+  } catch (error) {
+    diagnostics.push({ severity: "error", location: null, kind: "", namespace: "", name: "", field: "", message: `cannot encode the filter configuration: ${(error as Error).message}` });
+    return { diagnostics: sortDiagnostics(diagnostics), resources };
+  }
+  return { diagnostics: sortDiagnostics(diagnostics), compiled: { config, bytes, policies: collectPolicies(config).list }, resources };
+}
+
+export function compileInputs(inputs: LoadInput[], target: GatewayTarget = DEFAULT_TARGET): PipelineResult {
+  const { resources, diagnostics } = loadResources(inputs);
+  return compileResources(resources, diagnostics, target);
+}
