@@ -118,10 +118,6 @@ export function translateHeaders(headers: unknown, origin: Origin, sink: Diagnos
   return out;
 }
 
-function appendOps(a: HeaderOperations, b: HeaderOperations): HeaderOperations {
-  return { set: [...a.set, ...b.set], add: [...a.add, ...b.add], remove: [...a.remove, ...b.remove] };
-}
-
 // ---- fault ----
 
 /** gRPC status names (`pkg/util/grpc` SupportedGRPCStatus). */
@@ -318,7 +314,6 @@ function translateDestination(
 function translateRouteAction(
   route: RouteIn,
   headerAuthority: string,
-  out: Route,
   ctx: RouteContext,
 ): RouteAction | null {
   const h = route.h;
@@ -352,16 +347,21 @@ function translateRouteAction(
   }
   const destinations: Destination[] = [];
   if (dests.length === 1) {
-    // A single destination: its weight is ignored; its header operations are appended after the
-    // route's (so its `set` wins), and its authority applies only if the route has none.
+    // A single destination: its weight is ignored. Its header operations stay on the destination;
+    // the encoder appends them after the route's (one Envoy parser, so its `set` wins), and its
+    // authority applies only when the route has none (processDestination).
     const dst = isRecord(dests[0]) ? dests[0] : {};
     const o = at(routeOrigin, 0);
     const { cluster, clusterExists } = translateDestination(dst, o, ctx);
     const ops = translateHeaders(dst.headers, at(o, "headers"), ctx.sink);
-    out.requestHeaders = appendOps(out.requestHeaders, ops.request);
-    out.responseHeaders = appendOps(out.responseHeaders, ops.response);
-    if (authority === "" && ops.authority !== "") authority = ops.authority;
-    destinations.push({ cluster, clusterExists, weight: 100, requestHeaders: emptyHeaderOperations(), responseHeaders: emptyHeaderOperations(), authority: null });
+    destinations.push({
+      cluster,
+      clusterExists,
+      weight: 100,
+      requestHeaders: ops.request,
+      responseHeaders: ops.response,
+      authority: ops.authority !== "" ? ops.authority : null,
+    });
   } else {
     dests.forEach((dst, i) => {
       if (!isRecord(dst)) return;
@@ -432,7 +432,7 @@ export function translateRoute(route: RouteIn, match: MatchIn | null, ctx: Route
   let action: RouteAction | null;
   if (isRecord(h.redirect)) action = translateRedirect(h.redirect, originOf(route, "redirect"), ctx);
   else if (isRecord(h.directResponse)) action = translateDirectResponse(h.directResponse, originOf(route, "directResponse"), ctx.sink);
-  else action = translateRouteAction(route, headerOps.authority, out, ctx);
+  else action = translateRouteAction(route, headerOps.authority, ctx);
   if (h.fault !== undefined && h.fault !== null) out.fault = translateFault(h.fault, originOf(route, "fault"), ctx.sink);
   if (h.mirror || asArray(h.mirrors).length > 0) {
     ctx.sink.report(originOf(route, h.mirror ? "mirror" : "mirrors"), "traffic mirroring is not supported by gatewasm: requests are not mirrored", "warning");

@@ -132,3 +132,23 @@ export const hasShared = existsSync(SHARED_ISTIO);
 export function sharedFile(rel: string, defaultNamespace = "default"): Resource[] {
   return parseResources(readFileSync(SHARED_ISTIO + rel, "utf8"), rel, defaultNamespace);
 }
+
+/** Gateway `istio-system/gw` (port 80, hosts `*`) + the given resources; returns the vhost `host`'s routes. */
+export function routesFor(resources: string, host = "example.com", port = 80) {
+  const result = compile(gateway("gw", httpServer(port, ["*"])) + resources);
+  const t = table(result.config, `http.${port}`);
+  const v = t.virtualHosts.find((v) => v.domain === host);
+  return { ...result, table: t, routes: v ? v.routes : [] };
+}
+
+/** A VirtualService for `example.com` bound to istio-system/gw with the given `http:` list. */
+export function vsHttp(http: string, opts: { name?: string; ns?: string; ts?: string; hosts?: string[] } = {}): string {
+  return virtualService(
+    opts.name ?? "vs",
+    `hosts: [${(opts.hosts ?? ["example.com"]).map((h) => JSON.stringify(h)).join(", ")}]
+gateways: [istio-system/gw]
+http:
+${http.replace(/^\n+|\s+$/g, "")}`,
+    { ns: opts.ns, ts: opts.ts },
+  );
+}
