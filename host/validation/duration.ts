@@ -21,7 +21,10 @@ export function parseDurationNs(text: string): number | null {
   while (s !== "") {
     const m = PART.exec(s);
     if (!m || m[1] === "" || m[1] === ".") return null;
-    total += Number(m[1]) * UNIT_NS[m[2]!]!;
+    // Integer and fraction apart, rounded to whole ns, so "1.1s" is exactly 1100000000 ns.
+    const [whole = "", frac = ""] = m[1]!.split(".");
+    const unit = UNIT_NS[m[2]!]!;
+    total += Number(whole || "0") * unit + (frac ? Math.round(Number(`0.${frac}`) * unit) : 0);
     s = s.slice(m[0].length);
   }
   return sign * total;
