@@ -57,7 +57,7 @@ export class Scratch {
     if (needed <= this.capacity) return;
     let capacity = this.capacity < 256 ? <usize>256 : this.capacity;
     while (capacity < needed) capacity <<= 1;
-    this.ptr = heap.realloc(this.ptr, capacity);
+    this.ptr = this.ptr == 0 ? heap.alloc(capacity) : heap.realloc(this.ptr, capacity);
     this.capacity = capacity;
   }
 
