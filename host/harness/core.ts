@@ -1,0 +1,102 @@
+// State shared by every worker VM of one host: clock, randomness, logs, stats, shared data,
+// queues, clusters and pending HTTP callouts.
+import { LOG_LEVEL_NAMES } from "./abi.ts";
+import { MetricStore } from "./metrics.ts";
+import { encodePropertyTable, type PropertyValue } from "./properties.ts";
+import { SharedDataStore, SharedQueueStore } from "./shared.ts";
+import type { HostOptions, HttpCallRecord, LogEntry } from "./types.ts";
+
+const encoder = new TextEncoder();
+
+export const DEFAULT_START_TIME_MS = 1_700_000_000_000;
+
+export class HostCore {
+  readonly rootId: string;
+  readonly pluginName: string;
+  readonly vmId: string;
+  readonly rootIdBytes: Uint8Array;
+  readonly pluginNameBytes: Uint8Array;
+  readonly vmIdBytes: Uint8Array;
+  readonly vmConfig: Uint8Array;
+  pluginConfig: Uint8Array;
+  readonly failOpen: boolean;
+  /** proxy_log_level_t the host runs at; lower levels are dropped (Envoy logger level). */
+  readonly logLevel: number;
+  /** The seed of random_get's PRNG (print it in failing randomized tests). */
+  readonly seed: number;
+  private rng: number;
+  nowMs: number;
+  private readonly startMs: number;
+  readonly logs: LogEntry[] = [];
+  readonly stats = new MetricStore();
+  readonly sharedData = new SharedDataStore();
+  readonly queues = new SharedQueueStore();
+  readonly clusters: Set<string>;
+  readonly staticProperties: Map<string, Uint8Array>;
+  readonly foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | void>;
+  /** Callouts not answered yet, oldest first. */
+  readonly pendingHttpCalls: HttpCallRecord[] = [];
+  /** Every callout the module made. */
+  readonly httpCallLog: HttpCallRecord[] = [];
+  private nextToken = 0;
+
+  constructor(opts: HostOptions) {
+    this.rootId = opts.rootId ?? "gatewasm";
+    this.pluginName = opts.pluginName ?? this.rootId;
+    this.vmId = opts.vmId ?? "";
+    this.rootIdBytes = encoder.encode(this.rootId);
+    this.pluginNameBytes = encoder.encode(this.pluginName);
+    this.vmIdBytes = encoder.encode(this.vmId);
+    this.vmConfig = toBytes(opts.vmConfig);
+    this.pluginConfig = toBytes(opts.pluginConfig);
+    this.failOpen = opts.failOpen ?? false;
+    const lvl = LOG_LEVEL_NAMES.indexOf(opts.logLevel ?? "info");
+    if (lvl < 0) throw new Error(`unknown logLevel ${String(opts.logLevel)}`);
+    this.logLevel = lvl;
+    this.seed = (opts.seed ?? 1) >>> 0;
+    this.rng = this.seed;
+    this.nowMs = this.startMs = opts.startTimeMs ?? DEFAULT_START_TIME_MS;
+    this.clusters = new Set(opts.clusters ?? []);
+    this.staticProperties = encodePropertyTable(opts.properties) ?? new Map();
+    this.foreignFunctions = new Map(Object.entries(opts.foreignFunctions ?? {}));
+  }
+
+  nowNs(): bigint {
+    return BigInt(Math.round(this.nowMs * 1e6));
+  }
+
+  monotonicNs(): bigint {
+    return BigInt(Math.round((this.nowMs - this.startMs) * 1e6));
+  }
+
+  /** mulberry32 over a 32-bit state seeded with `seed`: deterministic random_get bytes. */
+  fillRandom(out: Uint8Array): void {
+    for (let i = 0; i < out.length; i += 4) {
+      this.rng = (this.rng + 0x6d2b79f5) | 0;
+      let t = this.rng;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t = (t ^ (t >>> 14)) >>> 0;
+      for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (t >>> (j * 8)) & 0xff;
+    }
+  }
+
+  /** Callout tokens (envoy/cpp-host use a per-VM counter; ours is per host and starts at 1). */
+  nextHttpCallToken(): number {
+    return ++this.nextToken;
+  }
+
+  recordHttpCall(c: HttpCallRecord): void {
+    this.pendingHttpCalls.push(c);
+    this.httpCallLog.push(c);
+  }
+
+  encodeProperties(p: Record<string, PropertyValue>): Map<string, Uint8Array> {
+    return encodePropertyTable(p)!;
+  }
+}
+
+export function toBytes(b: string | Uint8Array | undefined): Uint8Array {
+  if (b === undefined) return new Uint8Array(0);
+  return typeof b === "string" ? encoder.encode(b) : b;
+}

@@ -1,0 +1,105 @@
+// An Envoy header map as the Wasm filter sees it (envoy source/common/http/header_map_impl.cc):
+// insertion-ordered entries, keys lower-cased on every write (Http::LowerCaseString),
+// pseudo-headers kept in front of ordinary headers, `get` returns the first value.
+import type { HeaderPair } from "./pairs.ts";
+
+export class HeaderMap {
+  pairs: HeaderPair[];
+
+  constructor(pairs: HeaderPair[] = []) {
+    this.pairs = pairs;
+  }
+
+  /** Builds a map from caller input, lower-casing keys like Envoy's codecs do. */
+  static from(input: Iterable<readonly [string, string]> | Record<string, string>): HeaderMap {
+    const map = new HeaderMap();
+    const it = Symbol.iterator in (input as object)
+      ? (input as Iterable<readonly [string, string]>)
+      : Object.entries(input as Record<string, string>);
+    for (const [k, v] of it) map.add(k, v);
+    return map;
+  }
+
+  get size(): number {
+    return this.pairs.length;
+  }
+
+  /** HeaderMap::byteSize(): sum of key and value lengths. */
+  byteSize(): number {
+    let n = 0;
+    for (const [k, v] of this.pairs) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+    return n;
+  }
+
+  /** First value for `key` (already lower-case or not), or undefined. */
+  get(key: string): string | undefined {
+    const lk = lower(key);
+    for (const p of this.pairs) if (p[0] === lk) return p[1];
+    return undefined;
+  }
+
+  /** All values of `key` joined by "," (Envoy attributes.rst request.headers). */
+  getJoined(key: string): string | undefined {
+    const lk = lower(key);
+    let out: string | undefined;
+    for (const p of this.pairs) if (p[0] === lk) out = out === undefined ? p[1] : out + "," + p[1];
+    return out;
+  }
+
+  /** addCopy: appends; pseudo-headers go after the last pseudo-header. */
+  add(key: string, value: string): void {
+    const lk = lower(key);
+    if (lk.charCodeAt(0) === 58 /* ':' */) {
+      let i = 0;
+      while (i < this.pairs.length && this.pairs[i]![0].charCodeAt(0) === 58) i++;
+      this.pairs.splice(i, 0, [lk, value]);
+    } else {
+      this.pairs.push([lk, value]);
+    }
+  }
+
+  /** setCopy: replaces the first value of `key` (others stay), or adds it. */
+  set(key: string, value: string): void {
+    const lk = lower(key);
+    for (const p of this.pairs) {
+      if (p[0] === lk) {
+        p[1] = value;
+        return;
+      }
+    }
+    this.add(lk, value);
+  }
+
+  /** remove: drops every entry of `key`. */
+  remove(key: string): void {
+    const lk = lower(key);
+    let w = 0;
+    const ps = this.pairs;
+    for (let r = 0; r < ps.length; r++) if (ps[r]![0] !== lk) ps[w++] = ps[r]!;
+    ps.length = w;
+  }
+
+  /** setHeaderMapPairs: removes all keys, then adds each pair (envoy context.cc). */
+  replaceAll(pairs: readonly HeaderPair[]): void {
+    this.pairs = [];
+    for (const [k, v] of pairs) this.add(k, v);
+  }
+
+  /** A copy of the entries (the only place that copies). */
+  toArray(): HeaderPair[] {
+    return this.pairs.map((p) => [p[0], p[1]] as HeaderPair);
+  }
+
+  clone(): HeaderMap {
+    return new HeaderMap(this.toArray());
+  }
+}
+
+/** ASCII lower-casing (absl::AsciiStrToLower), fast path for already-lower keys. */
+export function lower(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  }
+  return s;
+}

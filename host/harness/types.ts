@@ -1,0 +1,132 @@
+// Public types of the harness API.
+import type { HeaderPair } from "./pairs.ts";
+import type { PropertyValue } from "./properties.ts";
+import type { LogLevelName } from "./abi.ts";
+
+export type { HeaderPair, PropertyValue, LogLevelName };
+export type HeadersInput = ReadonlyArray<readonly [string, string]> | Record<string, string>;
+export type BodyInput = string | Uint8Array;
+
+export interface HostOptions {
+  /** Envoy PluginConfig.root_id; answered as `plugin_root_id`. Default "gatewasm". */
+  rootId?: string;
+  /** PluginConfig.name; answered as `plugin_name`. Default: rootId. */
+  pluginName?: string;
+  /** VmConfig.vm_id; answered as `plugin_vm_id`, keys shared data and queues. Default "". */
+  vmId?: string;
+  pluginConfig?: BodyInput;
+  vmConfig?: BodyInput;
+  /** Worker VMs (Envoy: one per worker thread). Default 1. */
+  workers?: number;
+  /** PluginConfig.fail_open. Default false (fail closed: 503 wasm_fail_stream). */
+  failOpen?: boolean;
+  /** Seed of random_get's PRNG. Default 1. */
+  seed?: number;
+  /** Wall clock at start, ms since the epoch. Default 1_700_000_000_000. */
+  startTimeMs?: number;
+  /** Level returned by proxy_get_log_level; lower-level logs are dropped like Envoy does. Default "info". */
+  logLevel?: LogLevelName;
+  /** Static properties ("a.b" or NUL-joined names). */
+  properties?: Record<string, PropertyValue>;
+  /** Cluster names proxy_http_call accepts. */
+  clusters?: string[];
+  /** Extra foreign functions (Envoy registers clear_route_cache, compress, ...). */
+  foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | void>;
+}
+
+export interface UpstreamSpec {
+  /** :status; default 200. */
+  status?: number;
+  headers?: HeadersInput;
+  body?: BodyInput;
+  trailers?: HeadersInput;
+  /** `upstream.address` property ("ip:port"). */
+  address?: string;
+}
+
+export interface UpstreamRequest {
+  headers: HeaderPair[];
+  body: Uint8Array;
+  trailers: HeaderPair[] | null;
+}
+
+export interface RequestSpec {
+  /** Worker VM; default: round-robin over workers, starting at 0. */
+  worker?: number;
+  headers: HeadersInput;
+  body?: BodyInput;
+  trailers?: HeadersInput;
+  upstream?: UpstreamSpec | ((req: UpstreamRequest) => UpstreamSpec);
+  /** Per-request properties, e.g. {"destination.port": 8080n}. */
+  properties?: Record<string, PropertyValue>;
+}
+
+export interface LocalReply {
+  status: number;
+  /** Response code details, whitespace replaced by "_" (envoy context.cc sendLocalResponse). */
+  details: string;
+  body: Uint8Array;
+  /** Headers the module passed (keys lower-cased). */
+  headers: HeaderPair[];
+  /** null when the module passed a value outside 0..16 (e.g. -1). */
+  grpcStatus: number | null;
+}
+
+export type ResponseSource = "upstream" | "local_reply" | "fail_closed";
+
+export interface ClientResponse {
+  status: number;
+  headers: HeaderPair[];
+  body: Uint8Array;
+  trailers: HeaderPair[] | null;
+  source: ResponseSource;
+}
+
+export interface LogEntry {
+  worker: number;
+  level: number;
+  levelName: LogLevelName;
+  message: string;
+  /** Context whose callback was running (0 outside callbacks). */
+  contextId: number;
+}
+
+export interface RequestResult {
+  /** The stream ran to the end (on_log / on_done / on_delete ran). */
+  completed: boolean;
+  /** Stream reset (proxy_close_stream, or a local reply after the response started). */
+  reset: boolean;
+  /** Headers were still paused when the driver returned. */
+  paused: boolean;
+  worker: number;
+  contextId: number;
+  upstreamRequest: UpstreamRequest | null;
+  response: ClientResponse | null;
+  localReply: LocalReply | null;
+  routeCacheCleared: boolean;
+  hostCalls: Record<string, number>;
+  logs: LogEntry[];
+  actions: Array<{ callback: string; action: number }>;
+  /** Property paths the module read during this request, "."-joined. */
+  propertyReads: string[];
+  /** Foreign functions the module called ("clear_route_cache", ...). */
+  foreignCalls: string[];
+}
+
+export interface HttpCallRecord {
+  worker: number;
+  token: number;
+  rootContextId: number;
+  cluster: string;
+  headers: HeaderPair[];
+  body: Uint8Array;
+  trailers: HeaderPair[];
+  timeoutMs: number;
+  deadlineMs: number;
+}
+
+export interface HttpCallAnswer {
+  headers?: HeadersInput;
+  body?: BodyInput;
+  trailers?: HeadersInput;
+}
