@@ -202,9 +202,12 @@ function validateRoute(c: Config, k: Checker, i: u32): bool {
   if (!k.range(destStart, destCount, Section.Dests)) return fail(at + "bad destinations");
   if (action == 1) {
     if (destCount == 0) return fail(at + "no destination");
-    let total: u64 = 0;
-    for (let d = destStart; d < destStart + destCount; d++) total += c.word(Section.Dests, DestF.Words, d, DestF.Weight);
-    if (total == 0 || total != <u64>c.word(Section.Routes, W, i, RouteF.TotalWeight) && destCount > 1) return fail(at + "bad weights");
+    if (destCount > 1) {
+      // A single destination's weight is ignored (Istio); several need Σw > 0 to draw from.
+      let total: u64 = 0;
+      for (let d = destStart; d < destStart + destCount; d++) total += c.word(Section.Dests, DestF.Words, d, DestF.Weight);
+      if (total == 0 || total != <u64>c.word(Section.Routes, W, i, RouteF.TotalWeight)) return fail(at + "bad weights");
+    }
   }
   const strs: u32[] = [RouteF.RewriteUriOff, RouteF.RewriteSubstOff, RouteF.PolicyOff, RouteF.RedirectPathOff,
     RouteF.PrefixRewriteOff, RouteF.RedirectAuthorityOff, RouteF.RedirectSchemeOff, RouteF.BodyOff];
