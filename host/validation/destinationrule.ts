@@ -128,7 +128,7 @@ function validateLoadBalancer(report: Report, lb: Obj | undefined, at: FieldPath
     const c = [...at, "consistentHash"];
     const cookie = obj(ch.httpCookie);
     if (cookie) {
-      if (str(cookie.name) === "") report.error([...c, "httpCookie"], "dr-lb-cookie", "name required for HttpCookie");
+      if (str(cookie.name) === "") report.error([...c, "httpCookie", "name"], "dr-lb-cookie", "name required for HttpCookie");
       const attrs = new Set<string>();
       arr(cookie.attributes).forEach((a, i) => {
         const name = str(obj(a)?.name);

@@ -110,14 +110,15 @@ function newAjv(): Ajv {
   ajv.addKeyword({
     keyword: "x-kubernetes-list-type",
     errors: true,
-    validate: function listType(type: string, data: unknown, parent?: SchemaNode): boolean {
+    validate: function listType(type: string, data: unknown, parent?: SchemaNode, cxt?: { instancePath: string }): boolean {
       if (!Array.isArray(data) || (type !== "map" && type !== "set")) return true;
       const keys: string[] = type === "map" ? (parent?.["x-kubernetes-list-map-keys"] ?? []) : [];
       const seen = new Set<string>();
       const errors: Partial<ErrorObject>[] = [];
-      data.forEach((item) => {
+      data.forEach((item, i) => {
         const id = type === "map" ? keys.map((k) => `${k}=${JSON.stringify((item as SchemaNode)?.[k])}`).join(",") : JSON.stringify(item);
-        if (seen.has(id)) errors.push({ keyword: "x-kubernetes-list-type", message: `duplicate entry ${id}`, params: { type } });
+        // Point at the second occurrence, not at the whole list.
+        if (seen.has(id)) errors.push({ keyword: "x-kubernetes-list-type", message: `duplicate entry ${id}`, params: { type }, instancePath: `${cxt?.instancePath ?? ""}/${i}` });
         seen.add(id);
       });
       (listType as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
