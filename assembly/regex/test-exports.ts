@@ -1,2 +1,15 @@
 // Test entry points of the regex engine (exported by assembly/test-entry.ts only).
-export function regexEngineVersion(): i32 { return 0; }
+export {
+  regexPrepare,
+  regexFullMatch,
+  regexFullMatchPike,
+  regexReplaceAll,
+  regexSearch,
+  regexSteps,
+  regexResetSteps,
+} from "./engine";
+export { malloc, freeHostBlock } from "../abi/memory";
+
+export function regexEngineVersion(): i32 {
+  return 1;
+}
