@@ -1,7 +1,7 @@
 // Reads Istio resources from files, folders and stdin text into `Resource`s with source positions.
 // Every problem becomes a Diagnostic (collected, never thrown), so one run reports all of them.
 //
-// Decisions (docs: README of this folder):
+// Decisions (see README.md in this folder):
 // - Folders are read recursively; `*.yaml`, `*.yml`, `*.json`; entries sorted by name so that
 //   output and diagnostics are deterministic.
 // - A resource without `metadata.namespace` gets "default", as `kubectl apply` does with the

@@ -216,6 +216,8 @@ export const MAX_REGEX_LENGTH = 1024;
 /** A regex as Istio checks it (validateStringRegexp): ≤ 1024 chars and accepted by RE2. */
 export function validateRegex(re: string): string | null {
   if (re.length > MAX_REGEX_LENGTH) return `regex is too large, max length allowed is ${MAX_REGEX_LENGTH}`;
+  // Go's regexp/syntax rejects `\C` (any byte), which C++ RE2 accepts.
+  if (/(?:^|[^\\])(?:\\\\)*\\C/.test(re)) return "error parsing regexp: invalid escape sequence: `\\C`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)";
   try {
     new RE2(re, "u");
     return null;

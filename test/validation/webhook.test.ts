@@ -66,6 +66,7 @@ const httpRouteCases: Case[] = [
   { name: "empty uri prefix is allowed", rule: "validateHTTPRouteMatchRequest uri allows empty prefix", resource: route({ ...ok, match: [{ uri: { prefix: "" } }] }), errors: [] },
   { name: "empty regex", rule: "validateStringMatchRegexp regex should not be empty", resource: route({ ...ok, match: [{ uri: { regex: "" } }] }), errors: ["vs-regex @ spec.http[0].match[0].uri.regex"] },
   { name: "regex Go RE2 rejects (lookahead)", rule: "validateStringRegexp (RE2 syntax)", resource: route({ ...ok, match: [{ headers: { x: { regex: "(?=a)b" } } }] }), errors: ["vs-regex @ spec.http[0].match[0].headers.x.regex"] },
+  { name: "regex \\C accepted by C++ RE2 but not by Go", rule: "validateStringRegexp uses Go regexp (regexp/syntax rejects \\C)", resource: route({ ...ok, match: [{ uri: { regex: "/a\\C" } }] }), errors: ["vs-regex @ spec.http[0].match[0].uri.regex"] },
   { name: "regex * in headers is not RE2", rule: "validateHTTPRouteMatchRequest headers regex", resource: route({ ...ok, match: [{ headers: { x: { regex: "*" } } }] }), errors: ["vs-regex @ spec.http[0].match[0].headers.x.regex"] },
   { name: "regex * in withoutHeaders is a presence match", rule: "validateHTTPRouteMatchRequest withoutHeaders * exempt", resource: route({ ...ok, match: [{ withoutHeaders: { x: { regex: "*" } } }] }), errors: [] },
   { name: "regex longer than 1024", rule: "validateStringRegexp max length 1024", resource: route({ ...ok, match: [{ uri: { regex: "a".repeat(1025) } }] }), errors: ["vs-regex @ spec.http[0].match[0].uri.regex"] },
