@@ -55,5 +55,8 @@ export function proxy_on_delete(contextId: u32): void {
   const plugin = pluginOf(contextId);
   if (plugin !== null) plugin.onDelete(contextId);
   streamRoot.delete(contextId);
-  plugins.delete(contextId);
+  if (plugins.has(contextId)) {
+    plugins.get(contextId).release();
+    plugins.delete(contextId);
+  }
 }

@@ -16,6 +16,12 @@ import { bytesEqual } from "../util/bytes";
 const request = new Request();
 const decision = new Decision();
 
+/**
+ * Plugins of this VM holding a configuration. Envoy gives each configuration update a new
+ * root context and keeps the old one serving when the new one is refused.
+ */
+let configuredPlugins: i32 = 0;
+
 /** Header-operation range (start << 32 | count) to apply in on_response_headers, per stream. */
 const pendingResponseOps = new Map<u32, u64>();
 
@@ -27,24 +33,21 @@ export class Plugin {
 
   /** proxy_on_configure: validate the new blob; keep serving the old one if it is refused. */
   configure(size: u32): bool {
-    if (!rootIdMatches()) {
-      log(LogLevel.Error, "gatewasm: plugin root_id is not \"gatewasm\"; refusing the configuration");
-      return false;
-    }
+    if (!rootIdMatches()) return this.refuse("the plugin root_id is not \"gatewasm\"");
+    if (size == 0) return this.refuse("the plugin configuration is empty");
     if (getBufferBytes(BufferType.PluginConfiguration, 0, size) != Status.Ok) {
-      log(LogLevel.Error, "gatewasm: configuration refused: the plugin configuration cannot be read");
-      return false;
+      freeHostBlock(outPtr());
+      return this.refuse("the plugin configuration cannot be read");
     }
     const block = outPtr();
     const length = <u32>outLen();
     const candidate = new Config();
     if (!validateConfig(candidate, block, length)) {
       freeHostBlock(block);
-      const keeping = this.config !== null ? "the previous configuration keeps serving" : "no configuration is active";
-      log(LogLevel.Error, "gatewasm: configuration refused: " + configError + "; " + keeping);
-      return false;
+      return this.refuse(configError);
     }
     const previous = this.configBlock;
+    if (this.config === null) configuredPlugins++;
     this.config = candidate;
     this.configBlock = block;
     this.router.prepare(candidate);
@@ -53,6 +56,12 @@ export class Plugin {
     log(LogLevel.Info, "gatewasm: configuration loaded (" + candidate.count(Section.Routes).toString() + " routes, "
       + candidate.count(Section.VHosts).toString() + " virtual hosts, " + candidate.count(Section.Tables).toString() + " route tables)");
     return true;
+  }
+
+  private refuse(reason: string): bool {
+    const keeping = this.config !== null || configuredPlugins > 0 ? "the previous configuration keeps serving" : "no configuration is active";
+    log(LogLevel.Error, "gatewasm: configuration refused: " + reason + "; " + keeping);
+    return false;
   }
 
   onRequestHeaders(contextId: u32): void {
@@ -114,6 +123,14 @@ export class Plugin {
 
   onDelete(contextId: u32): void {
     pendingResponseOps.delete(contextId);
+  }
+
+  /** The root context is gone (proxy_on_delete): give its configuration back. */
+  release(): void {
+    if (this.config !== null) configuredPlugins--;
+    this.config = null;
+    freeHostBlock(this.configBlock);
+    this.configBlock = 0;
   }
 
   /** For `gatewasm simulate` and operators: the decision by index into the compiled config. */
