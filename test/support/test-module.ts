@@ -24,8 +24,11 @@ export function loadTestModule(): Promise<TestModule> {
       [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), "assembly/test-entry.ts", "--target", "test", "--outFile", out, "--textFile", "", "--bindings", "raw"],
       { cwd: ROOT, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`asc failed: ${r.stderr}${r.stdout}`);
-    const mod = await instantiate<Record<string, unknown>>(readFileSync(out), { env: { proxy_log: () => 0 } });
-    const exports = mod.exports as TestModule["exports"];
+    // The test build's only import is proxy_log (assembly/abi/abort.ts); the loader's Imports
+    // type does not list host functions, hence the cast.
+    const imports = { env: { proxy_log: () => 0 } } as unknown as Parameters<typeof instantiate>[1];
+    const mod = await instantiate<Record<string, unknown>>(readFileSync(out), imports);
+    const exports = mod.exports as unknown as TestModule["exports"];
     // The build exports its top-level initialisation as `_start` (WASI command style), as the
     // proxy-wasm host would call it; the loader does not.
     if (typeof exports._start === "function") exports._start();
