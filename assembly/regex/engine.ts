@@ -68,7 +68,23 @@ function headerOk(program: usize, programLen: usize): bool {
   if (<usize>u32At(program, 8) != programLen) return false;
   const ninst = u32At(program, 12);
   if (ninst == 0 || ninst > capInsts) return false;
-  if (u32At(program, 20) > MAX_CAP) return false;
+  if (u32At(program, 16) >= ninst) return false;
+  const ncap = u32At(program, 20);
+  if (ncap < 2 || ncap > MAX_CAP) return false;
+  const instEnd = <u64>HEADER_SIZE + <u64>ninst * <u64>INST_SIZE;
+  if (instEnd > <u64>programLen) return false;
+  if ((<u32>load<u16>(program + 6) & FLAG_HAS_DFA) != 0) {
+    // O(1) layout check; per-byte steps additionally bound the state index.
+    const dfaOff = u32At(program, 28);
+    if (<u64>dfaOff < instEnd || <u64>dfaOff + <u64>DFA_HEADER_SIZE + 256 > <u64>programLen) return false;
+    const d = program + <usize>dfaOff;
+    const nstates = <u64>load<u32>(d);
+    const nclasses = <u64>load<u32>(d, 4);
+    if (nstates < 2 || nstates > <u64>MAX_DFA_STATES || nclasses == 0 || nclasses > 256) return false;
+    if (<u64>load<u32>(d, 8) >= nstates) return false;
+    const need = <u64>dfaOff + <u64>DFA_HEADER_SIZE + 256 + nstates + ((4 - (nstates & 3)) & 3) + nstates * nclasses * 2;
+    if (need > <u64>programLen) return false;
+  }
   return true;
 }
 
@@ -128,7 +144,7 @@ export function regexPrepare(program: usize, programLen: usize): bool {
     } else if (op == OP_JMP) {
       if (x >= ninst) return false;
     } else if (op == OP_SAVE) {
-      if (<u32>a >= ncap || x >= ninst) return false;
+      if (a < 2 || <u32>a >= ncap || x >= ninst) return false; // slots 0/1 belong to the engine
     } else if (op == OP_ASSERT) {
       if (a < A_BEGIN_TEXT || a > A_NOT_WORD || x >= ninst) return false;
     } else if (op != OP_MATCH && op != OP_FAIL) {
@@ -172,9 +188,10 @@ function dfaFullMatch(program: usize, input: usize, inputLen: usize): bool {
   const table = accept + <usize>(nstates + ((4 - (nstates & 3)) & 3));
   steps += <u64>inputLen;
   for (let i: usize = 0; i < inputLen; i++) {
-    const cls = <usize>load<u8>(classMap + <usize>load<u8>(input + i));
+    let cls = <usize>load<u8>(classMap + <usize>load<u8>(input + i));
+    if (cls >= nclasses) cls = 0; // only reachable with an unprepared program
     state = <usize>load<u16>(table + (state * nclasses + cls) * 2);
-    if (state == 0) return false;
+    if (state == 0 || state >= <usize>nstates) return false;
   }
   return load<u8>(accept + state) != 0;
 }
@@ -203,6 +220,7 @@ let listCount: u32 = 0; // count of the list being built (nlist)
  */
 function addThread(program: usize, list: usize, ncap: u32, pc0: u32, input: usize, len: usize, pos: usize): void {
   const insts = program + <usize>HEADER_SIZE;
+  const ninst = u32At(program, 12);
   const capsBase = list + <usize>capInsts * 4;
   let sp: usize = 0;
   // stack entry: tag (pc, or 0x80000000|slot for a capture restore) and a value
@@ -217,6 +235,7 @@ function addThread(program: usize, list: usize, ncap: u32, pc0: u32, input: usiz
       continue;
     }
     const pc = tag;
+    if (pc >= ninst) continue; // only reachable with an unprepared program
     const vis = visited + <usize>pc * 4;
     if (load<u32>(vis) == gen) continue;
     store<u32>(vis, gen);
@@ -236,6 +255,7 @@ function addThread(program: usize, list: usize, ncap: u32, pc0: u32, input: usiz
       sp++;
     } else if (op == OP_SAVE) {
       const slot = <usize>load<u8>(ip, 1);
+      if (slot < 2 || slot >= <usize>MAX_CAP) continue; // only reachable with an unprepared program
       store<u32>(stack + sp * 8, 0x80000000 | <u32>slot);
       store<i32>(stack + sp * 8, load<i32>(work + slot * 4), 4);
       store<i32>(work + slot * 4, <i32>pos);
@@ -419,6 +439,7 @@ export function regexReplaceAll(
     if (!pike(program, input, inputLen, p, false)) break;
     const ms = <usize>load<i32>(best);
     const me = <usize>load<i32>(best, 4);
+    if (ms < p || me < ms || me > inputLen) break; // cannot happen with a compiler-made program
     if (ms > p) {
       if (o + (ms - p) > outCap) return -1;
       memory.copy(out + o, input + p, ms - p);
