@@ -3,11 +3,15 @@
 // per plugin and a stream → root map, and ignores ids it does not know.
 import { Plugin } from "../filter/plugin";
 import { seedRandom } from "../util/random";
+import { sendEmptyReply } from "../filter/local-reply";
+import { NOT_CONFIGURED } from "../filter/texts";
 
 const plugins = new Map<u32, Plugin>();
 const streamRoot = new Map<u32, u32>();
 
 const CONTINUE: u32 = 0;
+/** StopIteration; Envoy treats it as StopAllIterationAndWatermark for header callbacks. */
+const PAUSE: u32 = 1;
 
 export function proxy_abi_version_0_2_1(): void {}
 
@@ -37,14 +41,22 @@ function pluginOf(contextId: u32): Plugin | null {
 
 export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
   const plugin = pluginOf(contextId);
-  if (plugin !== null) plugin.onRequestHeaders(contextId);
-  return CONTINUE;
+  if (plugin === null) {
+    // A stream of a root context we never saw: fail closed rather than forward it unrouted.
+    sendEmptyReply(503, NOT_CONFIGURED);
+    return CONTINUE;
+  }
+  return plugin.onRequestHeaders(contextId) ? PAUSE : CONTINUE;
 }
 
 export function proxy_on_response_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
   const plugin = pluginOf(contextId);
   if (plugin !== null) plugin.onResponseHeaders(contextId);
   return CONTINUE;
+}
+
+export function proxy_on_tick(rootId: u32): void {
+  if (plugins.has(rootId)) plugins.get(rootId).onTick();
 }
 
 export function proxy_on_done(contextId: u32): u32 {

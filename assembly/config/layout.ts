@@ -31,6 +31,7 @@ export const enum G {
   PolicyHeaderOff = 2,
   PolicyHeaderLen = 3,
   PortCount = 4,
+  MaxActiveFaults = 5,
 }
 
 export const enum TableF {

@@ -3,8 +3,8 @@
 import { sendLocalResponse } from "../abi/host";
 import { lenOf, ptrOf } from "./texts";
 
-export function sendReply(status: u32, details: ArrayBuffer, body: usize, bodyLen: usize, headers: usize, headersLen: usize): void {
-  sendLocalResponse(status, ptrOf(details), lenOf(details), body, bodyLen, headers, headersLen, -1);
+export function sendReply(status: u32, details: ArrayBuffer, body: usize, bodyLen: usize, headers: usize, headersLen: usize, grpcStatus: i32 = -1): void {
+  sendLocalResponse(status, ptrOf(details), lenOf(details), body, bodyLen, headers, headersLen, grpcStatus);
 }
 
 export function sendEmptyReply(status: u32, details: ArrayBuffer): void {

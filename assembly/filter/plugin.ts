@@ -5,7 +5,8 @@ import { BufferType, LogLevel, MapType, Status, addHeader, getBufferBytes, getHe
   logLevel, outLen, outPtr, removeHeader, replaceHeader } from "../abi/host";
 import { freeHostBlock } from "../abi/memory";
 import { Config, configError, validateConfig } from "../config/config";
-import { DestF, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
+import { DestF, FaultF, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
+import { FaultInjector, FaultOutcome } from "../fault/injector";
 import { Request } from "../routing/request";
 import { Decision, Outcome, Router } from "./router";
 import { sendEmptyReply } from "./local-reply";
@@ -29,6 +30,7 @@ export class Plugin {
   config: Config | null = null;
   configBlock: usize = 0;
   router: Router = new Router();
+  faults: FaultInjector = new FaultInjector();
   debug: bool = false;
 
   /** proxy_on_configure: validate the new blob; keep serving the old one if it is refused. */
@@ -51,6 +53,7 @@ export class Plugin {
     this.config = candidate;
     this.configBlock = block;
     this.router.prepare(candidate);
+    this.faults.configure();
     freeHostBlock(previous);
     this.debug = logLevel() <= LogLevel.Debug;
     log(LogLevel.Info, "gatewasm: configuration loaded (" + candidate.count(Section.Routes).toString() + " routes, "
@@ -64,26 +67,46 @@ export class Plugin {
     return false;
   }
 
-  onRequestHeaders(contextId: u32): void {
+  /** proxy_on_request_headers; true when the request stays paused (fault delay). */
+  onRequestHeaders(contextId: u32): bool {
     const c = this.config;
     if (c === null) {
       // Never let a request through unrouted: a client-set cluster header would pick the upstream.
       sendEmptyReply(503, T.NOT_CONFIGURED);
-      return;
+      return false;
     }
-    if (getHeaderMapPairs(MapType.RequestHeaders) != Status.Ok) { sendEmptyReply(503, T.BAD_HEADERS); return; }
+    if (getHeaderMapPairs(MapType.RequestHeaders) != Status.Ok) { sendEmptyReply(503, T.BAD_HEADERS); return false; }
     const block = outPtr();
     if (!request.headers.parse(block, outLen())) {
       freeHostBlock(block);
       sendEmptyReply(503, T.BAD_HEADERS);
-      return;
+      return false;
     }
     request.locate();
     const outcome = this.router.route(c, request, decision);
     freeHostBlock(block);
     if (this.debug) this.logDecision(outcome);
+    if (outcome == Outcome.Replied) {
+      this.rememberResponseOps(c, contextId, outcome);
+      return false;
+    }
+    // Envoy's fault filter runs before the router: a fault applies even when the cluster is missing.
+    const fault = c.word(Section.Routes, RouteF.Words, decision.route, RouteF.Fault);
+    if (fault != NONE) {
+      const injected = this.faults.begin(c, fault, contextId, outcome == Outcome.NoCluster);
+      if (injected == FaultOutcome.Delayed) {
+        if (this.debug) log(LogLevel.Debug, "gatewasm fault delay=" + c.word(Section.Faults, FaultF.Words, fault, FaultF.DelayMs).toString() + "ms");
+        this.rememberResponseOps(c, contextId, outcome);
+        return true;
+      }
+      if (injected == FaultOutcome.Aborted) return false;
+    }
+    if (outcome == Outcome.NoCluster) { sendEmptyReply(503, T.CLUSTER_NOT_FOUND); return false; }
     this.rememberResponseOps(c, contextId, outcome);
+    return false;
   }
+
+  onTick(): void { this.faults.onTick(this.config); }
 
   private rememberResponseOps(c: Config, contextId: u32, outcome: Outcome): void {
     let start: u32 = 0;
@@ -123,10 +146,12 @@ export class Plugin {
 
   onDelete(contextId: u32): void {
     pendingResponseOps.delete(contextId);
+    this.faults.forget(contextId);
   }
 
   /** The root context is gone (proxy_on_delete): give its configuration back. */
   release(): void {
+    this.faults.clear();
     if (this.config !== null) configuredPlugins--;
     this.config = null;
     freeHostBlock(this.configBlock);
@@ -136,7 +161,7 @@ export class Plugin {
   /** For `gatewasm simulate` and operators: the decision by index into the compiled config. */
   private logDecision(outcome: Outcome): void {
     log(LogLevel.Debug, "gatewasm decision vhost=" + indexText(decision.vhost) + " route=" + indexText(decision.route)
-      + " dest=" + indexText(decision.dest) + " outcome=" + (outcome == Outcome.Forward ? "forward" : "reply"));
+      + " dest=" + indexText(decision.dest) + " outcome=" + (outcome == Outcome.Forward ? "forward" : outcome == Outcome.NoCluster ? "no_cluster" : "reply"));
   }
 }
 

@@ -16,8 +16,10 @@ import * as T from "./texts";
 export const enum Outcome {
   /** Forwarded upstream with the cluster header set. */
   Forward = 0,
-  /** A local reply was sent (404, 503, redirect, direct response). */
+  /** A local reply was sent (404, redirect, direct response). */
   Replied = 1,
+  /** Routed to a destination Istio has no cluster for: 503 once the fault filter has run. */
+  NoCluster = 2,
 }
 
 /** What the response phase needs to know about the decision. */
@@ -149,10 +151,7 @@ export class Router {
   private forward(c: Config, req: Request, route: u32, d: Decision): Outcome {
     const dest = this.pickDestination(c, route);
     d.dest = dest;
-    if (c.word(Section.Dests, DestF.Words, dest, DestF.Exists) == 0) {
-      sendEmptyReply(503, T.CLUSTER_NOT_FOUND);
-      return Outcome.Replied;
-    }
+    if (c.word(Section.Dests, DestF.Words, dest, DestF.Exists) == 0) return Outcome.NoCluster;
     const cluster = c.stringPtr(c.word(Section.Dests, DestF.Words, dest, DestF.ClusterOff));
     const clusterLen = <usize>c.word(Section.Dests, DestF.Words, dest, DestF.ClusterLen);
     const clusterHeader = c.stringPtr(c.global(G.ClusterHeaderOff));

@@ -53,12 +53,14 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   if (repeat > 0) {
     const clusters: Record<string, number> = {};
     const actions: Record<string, number> = {};
+    let delayed = 0;
     for (let i = 0; i < repeat; i++) {
       const r = simulator.send({ method, url, headers, port });
       actions[r.action] = (actions[r.action] ?? 0) + 1;
       if (r.cluster) clusters[r.cluster] = (clusters[r.cluster] ?? 0) + 1;
+      if (r.delayMs > 0) delayed++;
     }
-    const summary = { clusters, actions };
+    const summary = { clusters, actions, delayed };
     io.stdout(values.json ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   }

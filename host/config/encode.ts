@@ -6,6 +6,7 @@ import {
   ActionKind, DestF, FORMAT_VERSION, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, HeaderOpKind, MAGIC,
   MatcherF, MatcherKind, MatcherSource, NONE, PathKind, RouteF, Section, TableF, TrieF, VHostF, WildF, fnv1a,
 } from "./layout.ts";
+import { DEFAULT_MAX_ACTIVE_FAULTS } from "./model.ts";
 import type { Destination, FilterConfig, HeaderOperations, Route, ValueMatcher, VirtualHost } from "./model.ts";
 import { DEFAULT_POLICY_HEADER, collectPolicies, policyIdFor } from "./policies.ts";
 
@@ -308,6 +309,7 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   [global[G.ClusterHeaderOff], global[G.ClusterHeaderLen]] = strings.ref(config.clusterHeader.toLowerCase());
   [global[G.PolicyHeaderOff], global[G.PolicyHeaderLen]] = strings.ref((config.policyHeader ?? DEFAULT_POLICY_HEADER).toLowerCase());
   global[G.PortCount] = ports.size;
+  global[G.MaxActiveFaults] = config.maxActiveFaults ?? DEFAULT_MAX_ACTIVE_FAULTS;
 
   // Sections in Section order: [bytes, count].
   const u32Bytes = (words: number[]): Uint8Array => {

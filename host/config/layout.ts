@@ -29,7 +29,7 @@ export const HEADER_WORDS = 4; // magic, version, total length, section count
 export const GLOBAL_WORDS = 8; // after the section table
 
 // Global record (words): clusterHeader ref (2), flags, maxRegexProgram, reserved...
-export enum G { ClusterHeaderOff = 0, ClusterHeaderLen = 1, PolicyHeaderOff = 2, PolicyHeaderLen = 3, PortCount = 4 }
+export enum G { ClusterHeaderOff = 0, ClusterHeaderLen = 1, PolicyHeaderOff = 2, PolicyHeaderLen = 3, PortCount = 4, MaxActiveFaults = 5 }
 
 export enum TableF {
   Port = 0, Tls = 1, SniStart = 2, SniCount = 3, VHostStart = 4, VHostCount = 5,

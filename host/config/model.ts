@@ -10,12 +10,20 @@ export const ROOT_ID = "gatewasm";
 /** Request header carrying the chosen cluster to the generated `cluster_header` route. */
 export const DEFAULT_CLUSTER_HEADER = "x-gatewasm-cluster";
 
+/** Default per-worker bound on concurrently delayed requests (see FilterConfig.maxActiveFaults). */
+export const DEFAULT_MAX_ACTIVE_FAULTS = 100_000;
+
 export interface FilterConfig {
   version: typeof FILTER_CONFIG_VERSION;
   /** Header the filter sets to the chosen cluster; a client-supplied value is always replaced or removed. */
   clusterHeader: string;
   /** Header selecting the generated route that carries a route's timeout and retries (host/config/policies.ts). */
   policyHeader?: string;
+  /**
+   * Most requests one worker delays at once (Envoy fault filter max_active_faults). Istio sets
+   * none (unbounded); the default is large. Beyond it a fault is not injected and counted.
+   */
+  maxActiveFaults?: number;
   routeTables: RouteTable[];
 }
 

@@ -1,7 +1,7 @@
 // `gatewasm simulate`: runs the real filter module in the harness with a compiled
 // configuration and explains the decision for one request (or counts them over many).
 import { fileURLToPath } from "node:url";
-import { ProxyWasmHost } from "../harness/index.ts";
+import { ProxyWasmHost, type RequestResult } from "../harness/index.ts";
 import type { FilterConfig, Route, RouteTable, VirtualHost } from "../config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../config/policies.ts";
 import type { CompiledGateway } from "../pipeline.ts";
@@ -50,6 +50,10 @@ function flatten(config: FilterConfig): { vhosts: Array<{ table: RouteTable; vho
 }
 
 const DECISION = /gatewasm decision vhost=(\S+) route=(\S+) dest=(\S+) outcome=(\S+)/;
+const DELAY = /gatewasm fault delay=(\d+)ms/;
+/** Simulated time moves in steps of the filter's fault tick. */
+const CLOCK_STEP_MS = 10;
+const MAX_SIMULATED_DELAY_MS = 24 * 3600 * 1000;
 
 export function describeMatch(route: Route): string {
   const parts: string[] = [];
@@ -99,11 +103,14 @@ export class Simulator {
     for (const [name, value] of request.headers ?? []) headers.push([name.toLowerCase(), value]);
     const properties: Record<string, string | bigint> = { "destination.port": BigInt(port) };
     if (scheme === "https") properties["connection.requested_server_name"] = url.hostname;
-    const result = this.host.request({ headers, properties });
-    return this.interpret(result);
+    const pending = this.host.send({ headers, properties });
+    // A delayed request (fault injection) resumes on the filter's tick: move the clock on.
+    for (let waited = 0; !pending.done && waited < MAX_SIMULATED_DELAY_MS; waited += CLOCK_STEP_MS) this.host.advance(CLOCK_STEP_MS);
+    if (!pending.done) pending.cancel();
+    return this.interpret(pending.result);
   }
 
-  private interpret(result: ReturnType<ProxyWasmHost["request"]>): SimulationResult {
+  private interpret(result: RequestResult): SimulationResult {
     const config = this.compiled.config;
     const line = result.logs.map((l) => DECISION.exec(l.message)).find((m) => m !== null) ?? null;
     const at = (text: string | undefined): number | null => (text === undefined || text === "-" ? null : Number(text));
@@ -117,10 +124,13 @@ export class Simulator {
     if (matched) {
       explanation.push(`matched ${matched.route.name ? `rule ${matched.route.name}` : "an unnamed rule"} of VirtualService ${matched.route.virtualService}: ${describeMatch(matched.route)}`);
     } else if (vhost) explanation.push("no route of that virtual host matches");
+    const delay = result.logs.map((l) => DELAY.exec(l.message)).find((m) => m !== null);
+    const delayMs = delay ? Number(delay[1]) : 0;
+    if (delayMs) explanation.push(`fault injection delayed the request by ${delayMs} ms`);
     const base = {
       virtualService: matched?.route.virtualService ?? null,
       routeName: matched?.route.name ?? null,
-      delayMs: 0,
+      delayMs,
       explanation,
     };
     const reply = result.localReply;
