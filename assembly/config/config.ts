@@ -6,7 +6,7 @@ import {
   DestF, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, FORMAT_VERSION, MAGIC, MatcherF, NONE, RouteF,
   Section, TableF, TrieF, VHostF, WildF,
 } from "./layout";
-import { regexPrepare } from "../routing/regex-bridge";
+import { regexPrepare } from "../regex";
 
 /** Start address and count of every section of the active configuration. */
 export class Config {

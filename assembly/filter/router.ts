@@ -10,6 +10,7 @@ import { routeMatches } from "../routing/match";
 import { Request, hostLength } from "../routing/request";
 import { Scratch, bytesEqual, bytesEqualIgnoreCase } from "../util/bytes";
 import { random64 } from "../util/random";
+import { regexReplaceAll } from "../regex";
 import { sendEmptyReply, sendReply } from "./local-reply";
 import * as T from "./texts";
 
@@ -188,23 +189,52 @@ export class Router {
     return Outcome.Forward;
   }
 
-  /** Envoy prefix_rewrite: replaces the matched part (the prefix, or the whole path for exact and regex routes). */
+  /**
+   * Envoy prefix_rewrite: replaces the matched part (the prefix, or the whole path for exact
+   * and regex routes); regex_rewrite: RE2 GlobalReplace over the path without its query. The
+   * query string is kept either way (RouteEntryImplBase::rewritePathHeader).
+   */
   private rewritePath(c: Config, req: Request, route: u32, list: HeaderList): void {
     const W = RouteF.Words;
     const rewriteOff = c.word(Section.Routes, W, route, RouteF.RewriteUriOff);
-    if (rewriteOff == NONE) return;
-    const rewrite = c.stringPtr(rewriteOff);
-    const rewriteLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteUriLen);
-    const matched = c.word(Section.Routes, W, route, RouteF.PathKind) == PathKind.Prefix
-      ? <usize>c.word(Section.Routes, W, route, RouteF.PathLen)
-      : req.pathOnlyLen;
-    const rest = req.pathLen - matched;
+    const regexOff = c.word(Section.Routes, W, route, RouteF.RewriteRegexOff);
+    if (rewriteOff == NONE && regexOff == NONE) return;
     const s = this.out;
-    s.reserve(rewriteLen + rest); // no reallocation below: the list keeps a pointer into `out`
-    const start = s.at();
-    s.append(rewrite, rewriteLen);
-    s.append(req.path + matched, rest);
-    list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, rewriteLen + rest);
+    if (rewriteOff != NONE) {
+      const rewrite = c.stringPtr(rewriteOff);
+      const rewriteLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteUriLen);
+      const matched = c.word(Section.Routes, W, route, RouteF.PathKind) == PathKind.Prefix
+        ? <usize>c.word(Section.Routes, W, route, RouteF.PathLen)
+        : req.pathOnlyLen;
+      const rest = req.pathLen - matched;
+      s.reserve(rewriteLen + rest); // no reallocation below: the list keeps a pointer into `out`
+      const start = s.at();
+      s.append(rewrite, rewriteLen);
+      s.append(req.path + matched, rest);
+      list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, rewriteLen + rest);
+      return;
+    }
+    const program = c.regexPtr(regexOff);
+    const programLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteRegexLen);
+    const subst = c.stringPtr(c.word(Section.Routes, W, route, RouteF.RewriteSubstOff));
+    const substLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteSubstLen);
+    const query = req.pathLen - req.pathOnlyLen;
+    let capacity = req.pathOnlyLen * 2 + substLen + 64;
+    while (true) {
+      s.reserve(capacity + query);
+      const written = regexReplaceAll(program, programLen, req.path, req.pathOnlyLen, subst, substLen, s.at(), capacity);
+      if (written >= 0) {
+        const start = s.at();
+        s.length += <usize>written;
+        s.append(req.path + req.pathOnlyLen, query);
+        list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, <usize>written + query);
+        return;
+      }
+      // The result does not fit; regexReplaceAll also refuses an unprepared program, so give up
+      // (keeping the path) once the capacity exceeds any sane rewrite.
+      if (capacity > 1 << 24) return;
+      capacity <<= 1;
+    }
   }
 
   /** tls.httpsRedirect (Envoy SslRedirector): 301 to https://<host as received><path>. */

@@ -4,7 +4,7 @@ import { Config } from "../config/config";
 import { MatcherF, MatcherKind, MatcherSource, NONE, PathKind, RouteF, Section } from "../config/layout";
 import { bytesEqual, startsWith } from "../util/bytes";
 import { Request } from "./request";
-import { regexFullMatch } from "./regex-bridge";
+import { regexFullMatch } from "../regex";
 
 function stringMatches(c: Config, kind: u32, valueOff: u32, valueLen: u32, ptr: usize, len: usize): bool {
   if (kind == MatcherKind.Exact) return bytesEqual(ptr, len, c.stringPtr(valueOff), valueLen);

@@ -69,7 +69,7 @@ export class Worker {
   private restrictedPhase = "";
   counts: Uint32Array;
   readonly idleCounts: Uint32Array;
-  private readonly after: AfterAction[] = [];
+  private after: AfterAction[] = [];
 
   // Buffers only visible during specific callbacks.
   private pluginConfig: Uint8Array | null = null;
@@ -190,9 +190,17 @@ export class Worker {
     this.after.length = 0;
   }
 
-  /** Runs the deferred after-VM-call actions (cpp-host doAfterVmCallActions). */
+  /**
+   * Runs the deferred after-VM-call actions (cpp-host doAfterVmCallActions). The batch is
+   * taken before running it, so an action's own VM calls drain only what they queued: one
+   * tick that resumes thousands of streams runs them one after another, not nested.
+   */
   drainAfter(): void {
-    while (this.after.length > 0) this.after.shift()!();
+    while (this.after.length > 0) {
+      const batch = this.after;
+      this.after = [];
+      for (const action of batch) action();
+    }
   }
 
   /** Allocates a context id (ids start at 1 and are never reused within a VM). */
