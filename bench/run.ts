@@ -6,6 +6,7 @@ import { ProxyWasmHost } from "../host/harness/index.ts";
 import { encodeFilterConfig } from "../host/config/encode.ts";
 import { syntheticTable, twentyHeaders } from "./synthetic.ts";
 import { floorModule } from "./floor.ts";
+import { faultBurst, regexAmongRoutes, regexLengthCases } from "./regex-and-faults.ts";
 
 const WASM = fileURLToPath(new URL("../build/gatewasm.wasm", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -75,6 +76,9 @@ const small = await routingCase(10, false);
 await routingCase(1_000, false);
 const large = await routingCase(10_000, true);
 row("routing cost ratio, 10,000 vs 10 routes (minus harness floor)", `${((large - floor) / Math.max(small - floor, 1e-9)).toFixed(2)}×`, "target ≤ 2×");
+await regexAmongRoutes(WASM, row, floor, quick);
+await regexLengthCases(WASM, row, floor, quick);
+await faultBurst(WASM, row);
 
 console.log("| case | value | note |");
 console.log("| --- | --- | --- |");

@@ -122,13 +122,12 @@ export const enum RouteF {
   RedirectSchemeOff = 29,
   RedirectSchemeLen = 30,
   RedirectPort = 31,
-  StripPort = 32,
-  BodyOff = 33,
-  BodyLen = 34,
-  RespOpStart = 35,
-  RespOpCount = 36,
-  Fault = 37,
-  Words = 38,
+  BodyOff = 32,
+  BodyLen = 33,
+  RespOpStart = 34,
+  RespOpCount = 35,
+  Fault = 36,
+  Words = 37,
 }
 
 export const enum MatcherSource {

@@ -273,7 +273,7 @@ export class Router {
     if (hostOff != NONE) s.append(c.stringPtr(hostOff), <usize>c.word(Section.Routes, W, route, RouteF.RedirectAuthorityLen));
     else {
       const hostLen = hostLength(req.authority, req.authorityLen);
-      let keepPort = hostLen < req.authorityLen && port == 0 && c.word(Section.Routes, W, route, RouteF.StripPort) == 0;
+      let keepPort = hostLen < req.authorityLen && port == 0;
       if (keepPort && req.headerValue(T.ptrOf(T.X_FORWARDED_PROTO), T.lenOf(T.X_FORWARDED_PROTO))
         && !bytesEqual(s.ptr, schemeLen, req.valuePtr, req.valueLen)) {
         const requestPort = req.authority + hostLen;

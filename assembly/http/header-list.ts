@@ -47,17 +47,13 @@ export class HeaderList {
     this.count = i + 1;
   }
 
-  /** Envoy OVERWRITE_IF_EXISTS_OR_ADD: the first entry keeps its position, the others go. */
+  /**
+   * Envoy OVERWRITE_IF_EXISTS_OR_ADD is HeaderMapImpl::setCopy: every value of the header
+   * goes, then the new one is appended.
+   */
   set(name: usize, nameLen: usize, value: usize, valueLen: usize): void {
-    let kept = false;
-    for (let i = 0; i < this.count; i++) {
-      if (!unchecked(this.live[i]) || unchecked(this.keyLen[i]) != nameLen || memory.compare(unchecked(this.keyPtr[i]), name, nameLen) != 0) continue;
-      if (kept) { unchecked(this.live[i] = false); continue; }
-      unchecked(this.valuePtr[i] = value);
-      unchecked(this.valueLen[i] = valueLen);
-      kept = true;
-    }
-    if (!kept) this.add(name, nameLen, value, valueLen);
+    this.remove(name, nameLen);
+    this.add(name, nameLen, value, valueLen);
   }
 
   private compact(): i32 {

@@ -245,13 +245,12 @@ function translateRedirect(redirect: Record<string, any>, origin: Origin, ctx: R
   const uri = asString(redirect.uri);
   const scheme = asString(redirect.scheme);
   let port = 0;
-  let stripPort = false;
   const hasPort = typeof redirect.port === "number";
   const derive = asString(redirect.derivePort);
   if (hasPort || derive !== "") {
     if (hasPort) port = redirect.port;
     else if (derive === "FROM_REQUEST_PORT") port = ctx.port; // "we always generate routes in the context of a specific request port"
-    else stripPort = true; // FROM_PROTOCOL_DEFAULT: Envoy's default, no port
+    // FROM_PROTOCOL_DEFAULT: Istio sets no port_redirect ("Envoy's default behavior").
     const effectiveScheme = scheme !== "" ? scheme : ctx.isTls ? "https" : "http";
     // "Do not put explicit :80 or :443 when its http/https"
     if (port === 80 && effectiveScheme === "http") port = 0;
@@ -265,7 +264,6 @@ function translateRedirect(redirect: Record<string, any>, origin: Origin, ctx: R
     authority: asString(redirect.authority) || null,
     scheme: scheme || null,
     port,
-    stripPort,
   };
 }
 

@@ -224,7 +224,6 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
         put(RouteF.RedirectAuthorityOff, strings.ref(action.authority));
         put(RouteF.RedirectSchemeOff, strings.ref(action.scheme));
         fields[RouteF.RedirectPort] = action.port;
-        fields[RouteF.StripPort] = action.stripPort ? 1 : 0;
         break;
       case "direct_response":
         fields[RouteF.Action] = ActionKind.Direct;

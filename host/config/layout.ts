@@ -61,8 +61,8 @@ export enum RouteF {
   // redirect / direct response
   Status = 22, RedirectPathOff = 23, RedirectPathLen = 24, PrefixRewriteOff = 25, PrefixRewriteLen = 26,
   RedirectAuthorityOff = 27, RedirectAuthorityLen = 28, RedirectSchemeOff = 29, RedirectSchemeLen = 30,
-  RedirectPort = 31, StripPort = 32, BodyOff = 33, BodyLen = 34,
-  RespOpStart = 35, RespOpCount = 36, Fault = 37, Words = 38,
+  RedirectPort = 31, BodyOff = 32, BodyLen = 33,
+  RespOpStart = 34, RespOpCount = 35, Fault = 36, Words = 37,
 }
 
 export enum MatcherSource { Header = 0, Query = 1 }

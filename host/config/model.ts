@@ -134,10 +134,12 @@ export type RouteAction =
       prefixRewrite: string | null;
       authority: string | null;
       scheme: string | null;
-      /** Port to put in Location; 0 = keep the request's authority port as is. */
+      /**
+       * Port to put in Location (`port`, or the server port for `derivePort: FROM_REQUEST_PORT`);
+       * 0 = none, Envoy keeps the request's host as is (`FROM_PROTOCOL_DEFAULT` too: Istio
+       * ApplyRedirect sets no port_redirect for it).
+       */
       port: number;
-      /** `derivePort: FROM_PROTOCOL_DEFAULT`: strip any port. */
-      stripPort: boolean;
     }
   | { kind: "direct_response"; status: number; body: string };
 

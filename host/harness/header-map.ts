@@ -58,16 +58,14 @@ export class HeaderMap {
     }
   }
 
-  /** setCopy: replaces the first value of `key` (others stay), or adds it. */
+  /**
+   * setCopy: every value of `key` goes, then the new one is added (Envoy header_map_impl.cc
+   * HeaderMapImpl::setCopy with envoy.reloadable_features.http_set_copy_replace_all_headers,
+   * on by default).
+   */
   set(key: string, value: string): void {
-    const lk = lower(key);
-    for (const p of this.pairs) {
-      if (p[0] === lk) {
-        p[1] = value;
-        return;
-      }
-    }
-    this.add(lk, value);
+    this.remove(key);
+    this.add(key, value);
   }
 
   /** remove: drops every entry of `key`. */

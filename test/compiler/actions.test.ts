@@ -284,14 +284,14 @@ describe("§6.5 redirect, §6.6 directResponse", () => {
     const { config } = redirects();
     const acts = vhost(table(config, "http.80"), "*").routes.map(action);
     expect(acts).toEqual([
-      { kind: "redirect", status: 301, path: "/new", prefixRewrite: null, authority: null, scheme: null, port: 0, stripPort: false },
-      { kind: "redirect", status: 308, path: null, prefixRewrite: "/p", authority: "other.com", scheme: "https", port: 0, stripPort: false },
-      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 8443, stripPort: false },
+      { kind: "redirect", status: 301, path: "/new", prefixRewrite: null, authority: null, scheme: null, port: 0 },
+      { kind: "redirect", status: 308, path: null, prefixRewrite: "/p", authority: "other.com", scheme: "https", port: 0 },
+      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 8443 },
       // FROM_REQUEST_PORT = server port 80, dropped as the default for http
-      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 0, stripPort: false },
-      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: "https", port: 0, stripPort: true },
-      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 0, stripPort: false },
-      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: "https", port: 0, stripPort: false },
+      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 0 },
+      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: "https", port: 0 }, // FROM_PROTOCOL_DEFAULT: no port_redirect
+      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: null, port: 0 },
+      { kind: "redirect", status: 301, path: null, prefixRewrite: null, authority: null, scheme: "https", port: 0 },
     ]);
   });
 

@@ -271,14 +271,11 @@ describe("§6.5 redirect: status and Location (Envoy Http::Utility::newUri)", ()
     expect(redirect("r.test", "/defport").location).toBe("http://r.test/defport");
   });
 
-  // BUG (compiler host/compiler translate-route `stripPort` + filter redirect): with
-  // derivePort FROM_PROTOCOL_DEFAULT the filter strips the request's port from Location.
-  // Expected: Istio ApplyRedirect (pilot/pkg/networking/core/route/route.go) sets NO
-  // port_redirect for FROM_PROTOCOL_DEFAULT ("Envoy's default behavior"), and Envoy
-  // Http::Utility::newUri → processRequestHost (source/common/http/utility.cc) keeps the
-  // request host:port when no port_redirect is set and the scheme does not change:
-  // Location "http://r.test:8080/defport". Actual: "http://r.test/defport".
-  it.fails("§6.5 derivePort FROM_PROTOCOL_DEFAULT without authority keeps the request's host:port (no port_redirect in Envoy)", () => {
+  // Istio ApplyRedirect (pilot/pkg/networking/core/route/route.go) sets NO port_redirect for
+  // FROM_PROTOCOL_DEFAULT ("Envoy's default behavior"), and Envoy Http::Utility::newUri →
+  // processRequestHost (source/common/http/utility.cc) keeps the request host:port when no
+  // port_redirect is set and the scheme does not change.
+  it("§6.5 derivePort FROM_PROTOCOL_DEFAULT without authority keeps the request's host:port (no port_redirect in Envoy)", () => {
     expect(redirect("r.test:8080", "/defport", 8080).location).toBe("http://r.test:8080/defport");
   });
 
@@ -549,14 +546,11 @@ spec:
     expect(req("SECURE.test", "/app").response?.headers.find(([k]) => k === "location")?.[1]).toBe("https://SECURE.test/app");
   });
 
-  // BUG (filter, https redirect Location): Envoy builds the SslRedirector Location with
-  // Http::Utility::newUri(https_redirect_) → processRequestHost (source/common/http/utility.cc),
-  // which drops the request port when the scheme changes and the port is the default of the
-  // x-forwarded-proto scheme (":80" for http). Request Host "secure.test:80", xfp http ⇒
-  // expected "https://secure.test/app"; actual "https://secure.test:80/app". (VS redirects with
-  // scheme: https already drop it — see the §6.5 scheme test.)
-  it.fails("§2.6 Host 'secure.test:80' ⇒ Location https://secure.test/app (:80 dropped on the switch to https)", () => {
-    expect(req("secure.test:80", "/app").response?.headers.find(([k]) => k === "location")?.[1]).toBe("https://secure.test/app");
+  // Envoy's require_tls redirect is SslRedirector::newUri → Http::Utility::createSslRedirectPath
+  // (source/common/router/config_impl.cc, source/common/http/utility.cc):
+  // "https://" + Host as received + path — the port is not processed, even ":80".
+  it("§2.6 Host 'secure.test:80' ⇒ Location https://secure.test:80/app (createSslRedirectPath keeps the host as received)", () => {
+    expect(req("secure.test:80", "/app").response?.headers.find(([k]) => k === "location")?.[1]).toBe("https://secure.test:80/app");
   });
 
   it("§2.6 x-forwarded-proto: https ⇒ no redirect, normal routing", () => {

@@ -80,16 +80,12 @@ describe("security: client-supplied internal headers", () => {
     }
   }
 
-  // BUG (harness, host/harness/header-map.ts HeaderMap.set): the filter replaces the header with
-  // one proxy_replace_header_map_value call. Envoy implements that as HeaderMap::setCopy
-  // (source/extensions/common/wasm/context.cc replaceHeaderMapValue), and current Envoy's
-  // setCopy is `remove(key); addCopy(key, value)` (source/common/http/header_map_impl.cc;
-  // the old "replace first only" path behind envoy.reloadable_features.
-  // http_set_copy_replace_all_headers is gone). The harness still replaces only the first
-  // value, so the upstream sees [chosen, "<client 2>", "<client 3>"] instead of [chosen].
-  // (Either the harness should follow current Envoy, or — to be safe on old Envoy too — the
-  // filter should remove the header before setting it.)
-  it.fails("repeated client cluster headers are all replaced by the one chosen value", () => {
+  // The filter replaces the header with one proxy_replace_header_map_value call: Envoy's
+  // HeaderMap::setCopy (source/extensions/common/wasm/context.cc replaceHeaderMapValue), which is
+  // `remove(key); addCopy(key, value)` (source/common/http/header_map_impl.cc). On an Envoy old
+  // enough to replace only the first value, routing is still ours (cluster_header reads the first
+  // value) and the generated route's request_headers_to_remove drops the rest.
+  it("repeated client cluster headers are all replaced by the one chosen value", () => {
     const res = send("/public", [[DEFAULT_CLUSTER_HEADER, ADMIN], ["X-Gatewasm-Cluster", ADMIN], [DEFAULT_CLUSTER_HEADER, "x"]]);
     expect(values(res.upstreamRequest!.headers, DEFAULT_CLUSTER_HEADER)).toEqual([PUBLIC]);
   });
