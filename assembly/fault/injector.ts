@@ -145,8 +145,15 @@ export class FaultInjector {
     this.release(this.slot.get(contextId));
   }
 
-  /** The plugin is going away: nothing it delayed may be resumed by it any more. */
+  /**
+   * The plugin is going away (its root context is deleted): release what it delayed now rather
+   * than leave those clients hanging, since no tick of this plugin will run again.
+   */
   clear(): void {
-    while (this.streams.length > 0) this.release(this.streams.length - 1);
+    while (this.streams.length > 0) {
+      const contextId = this.streams[this.streams.length - 1];
+      this.release(this.streams.length - 1);
+      if (setEffectiveContext(contextId) == 0) continueStream(StreamType.Request);
+    }
   }
 }
