@@ -1,26 +1,35 @@
-// Runs the README "Harness API" example verbatim (keep the two in sync).
+// Runs the README "Harness API" example (keep the two in sync): the real module with the
+// store-front example's compiled configuration.
 import { expect, test } from "vitest";
-import { probeWasm } from "../fixtures/probe.ts";
+import { ROOT } from "../support/test-module.ts";
 
 test("README harness example", async () => {
-  const wasm = await probeWasm(); // in the README: "build/gatewasm.wasm"
+  process.chdir(ROOT); // the README's paths are relative to the project root
   // --- README example start
   const { ProxyWasmHost } = await import("../../host/harness/index.ts");
-  const host = await ProxyWasmHost.load(wasm, {
+  const { compileInputs } = await import("../../host/pipeline.ts");
+
+  const { compiled } = compileInputs([{ path: "examples/storefront" }]);
+  const host = await ProxyWasmHost.load("build/gatewasm.wasm", { // or any proxy-wasm module
     rootId: "gatewasm",
-    pluginConfig: JSON.stringify({ version: 1 }),
+    pluginConfig: compiled!.bytes,
     workers: 2,
     seed: 7,
   });
   const r = host.request({
-    headers: { ":method": "GET", ":path": "/reviews/1", ":authority": "bookinfo.example.com" },
-    properties: { "destination.port": 8080n },
-    upstream: (req) => ({ status: 200, body: `saw ${req.headers.length} headers`, address: "10.0.0.5:9080" }),
+    headers: { ":method": "GET", ":scheme": "https", ":path": "/api/cart", ":authority": "shop.example.com", "x-forwarded-proto": "https" },
+    properties: { "destination.port": 443n, "connection.requested_server_name": "shop.example.com" },
+    upstream: (req) => ({ status: 200, body: `saw ${req.headers.length} headers`, address: "10.0.0.5:8080" }),
   });
   console.log(r.response?.status, r.upstreamRequest?.headers, r.routeCacheCleared, r.hostCalls);
   host.advance(1000); // fires on_tick for every root context whose period elapsed
   // --- README example end
   expect(r.completed).toBe(true);
   expect(r.response!.status).toBe(200);
-  expect(r.upstreamRequest!.headers).toHaveLength(3);
+  const sent = new Map(r.upstreamRequest!.headers);
+  // examples/storefront/routes.yaml rule "api": prefix /api/ rewritten to /, to cart:8080, x-shop-entry set.
+  expect(sent.get("x-gatewasm-cluster")).toBe("outbound|8080||cart.shop.svc.cluster.local");
+  expect(sent.get(":path")).toBe("/cart");
+  expect(sent.get("x-shop-entry")).toBe("gateway");
+  expect(r.routeCacheCleared).toBe(true);
 });
