@@ -14,28 +14,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { DEFAULT_CLUSTER_HEADER } from "../../host/config/model.ts";
 import { sender, simulatorFor, type Send } from "../support/simulate.ts";
+import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
 
-const GATEWAY = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
-  - port: {number: 8080, name: http-alt, protocol: HTTP}
-    hosts: ["*"]
-`;
+const GATEWAY = gatewayYaml([{ port: 80, name: "http", hosts: ["*"] }, { port: 8080, name: "http-alt", hosts: ["*"] }]);
 
-const SERVICES = ["a", "b", "c"].map((n) => `
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${n}, namespace: default}
-spec:
-  ports: [{name: http, port: 80}]
-`).join("") + `
+const SERVICES = servicesYaml(["a", "b", "c"]) + `
 ---
 apiVersion: v1
 kind: Service

@@ -11,17 +11,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
+import { gatewayYaml } from "../support/yaml.ts";
 
-const GATEWAY = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
-`;
+const GATEWAY = gatewayYaml([{ port: 80, name: "http", hosts: ["*"] }]);
 
 /** A VS for `host` whose rules are given as YAML list items (indented 2). */
 const vs = (name: string, host: string, http: string, ts = "2026-01-01T00:00:00Z") => `

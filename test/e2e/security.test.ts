@@ -9,26 +9,9 @@ import { DEFAULT_CLUSTER_HEADER } from "../../host/config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../../host/config/policies.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
+import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
 
-const YAML = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: v1
-kind: Service
-metadata: {name: public, namespace: default}
-spec: {ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: admin, namespace: default}
-spec: {ports: [{name: http, port: 80}]}
+const YAML = gatewayYaml([{ port: 80, name: "http", hosts: ["*"] }]) + servicesYaml(["public", "admin"]) + `
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService

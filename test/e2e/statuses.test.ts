@@ -5,23 +5,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
+import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
 
-const YAML = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [known.test, other.test]
-  - port: {number: 81, name: http-empty, protocol: HTTP}
-    hosts: [empty.test]
----
-apiVersion: v1
-kind: Service
-metadata: {name: a, namespace: default}
-spec: {ports: [{name: http, port: 80}]}
+const YAML = gatewayYaml([{ port: 80, name: "http", hosts: ["known.test", "other.test"] }, { port: 81, name: "http-empty", hosts: ["empty.test"] }])
+  + servicesYaml(["a"]) + `
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -6,6 +6,7 @@
 // tests/integration/pilot/common/routing.go ("wildcard hostname" cases).
 import { beforeAll, describe, expect, it } from "vitest";
 import { sender, simulatorFor, type Send } from "../support/simulate.ts";
+import { servicesYaml } from "../support/yaml.ts";
 
 const gateway = (hosts: string[], name = "gw") => `
 apiVersion: networking.istio.io/v1
@@ -32,14 +33,7 @@ spec:
     - destination: {host: ${svc}}
 `;
 
-const services = (...names: string[]) => names.map((n) => `
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${n}, namespace: default}
-spec:
-  ports: [{name: http, port: 80}]
-`).join("");
+const services = (...names: string[]) => servicesYaml(names);
 
 const cluster = (svc: string) => `outbound|80||${svc}.default.svc.cluster.local`;
 
