@@ -1,4 +1,5 @@
-// Extracts the OpenAPI v3 schemas of Gateway, VirtualService, DestinationRule and ServiceEntry
+// Extracts the OpenAPI v3 schemas of Gateway, VirtualService, DestinationRule, ServiceEntry and
+// EnvoyFilter (the rollout artifact gatewasm writes)
 // (every served version) from Istio's `crd-all.gen.yaml` into host/validation/schemas/.
 //
 //   npx tsx scripts/extract-crd-schemas.ts [crd-all.gen.yaml] [out.json]
@@ -13,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
-export const EXTRACTED_KINDS = ["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"] as const;
+export const EXTRACTED_KINDS = ["Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "EnvoyFilter"] as const;
 export const SOURCE = {
   repository: "istio/istio",
   path: "manifests/charts/base/files/crd-all.gen.yaml",

@@ -30,6 +30,11 @@ export const CEL_RULES: Record<string, CelRule> = {
   "(has(self.credentialName) ? 1 : 0) + (has(self.credentialNames) ? 1 : 0) <= 1": (self) => count(self, "credentialName", "credentialNames") <= 1,
   "(has(self.credentialNames) ? 1 : 0) + (has(self.tlsCertificates) ? 1 : 0) <= 1": (self) => count(self, "credentialNames", "tlsCertificates") <= 1,
   "(has(self.workloadSelector) ? 1 : 0) + (has(self.endpoints) ? 1 : 0) <= 1": (self) => count(self, "workloadSelector", "endpoints") <= 1,
+  // EnvoyFilter (the rollout artifact `gatewasm compile` writes).
+  "(has(self.workloadSelector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) => count(self, "workloadSelector", "targetRefs") <= 1,
+  'has(self.context) ? ((self.context == "WAYPOINT") ? has(self.waypoint) : !has(self.waypoint)) : !has(self.waypoint)': (self) =>
+    has(self, "context") ? (str(get(self, "context")) === "WAYPOINT" ? has(self, "waypoint") : !has(self, "waypoint")) : !has(self, "waypoint"),
+  "self.size() == 0": (self) => typeof self !== "string" || self.length === 0,
   '!((has(self.addresses) ? self.addresses : []).exists(k, k.contains("/")) && !((has(self.resolution) ? self.resolution : "NONE") in ["STATIC", "NONE"]))': (self) => {
     const addresses = get(self, "addresses");
     const hasCidr = Array.isArray(addresses) && addresses.some((a) => str(a).includes("/"));
