@@ -6,11 +6,10 @@ import { Scratch } from "../util/bytes";
 // Lower-case header names as Envoy hands them to the filter.
 const PATH = memory.data<u8>([0x3a, 0x70, 0x61, 0x74, 0x68]); // ":path"
 const AUTHORITY = memory.data<u8>([0x3a, 0x61, 0x75, 0x74, 0x68, 0x6f, 0x72, 0x69, 0x74, 0x79]); // ":authority"
-const METHOD = memory.data<u8>([0x3a, 0x6d, 0x65, 0x74, 0x68, 0x6f, 0x64]); // ":method"
 
 export class Request {
   headers: HeaderMapView = new HeaderMapView();
-  /** Joined multi-value headers and rebuilt paths live here for the duration of one request. */
+  /** Joined values of repeated headers live here for the duration of one request. */
   scratch: Scratch = new Scratch();
   path: usize = 0;
   pathLen: usize = 0;
@@ -107,8 +106,6 @@ export class Request {
     }
     return false;
   }
-
-  methodIndex(): i32 { return this.headers.find(METHOD, 7); }
 }
 
 /**

@@ -34,12 +34,6 @@ export function fnv1aLower(ptr: usize, len: usize): u32 {
   return h;
 }
 
-/** Index of the first `byte` in [ptr, ptr+len), or len. */
-export function indexOfByte(ptr: usize, len: usize, byte: u32): usize {
-  for (let i: usize = 0; i < len; i++) if (<u32>load<u8>(ptr + i) == byte) return i;
-  return len;
-}
-
 /**
  * A growable byte buffer reused across requests. It only grows between uses (`reserve`
  * before taking pointers), so addresses handed out during one request stay valid.
@@ -89,11 +83,5 @@ export class Scratch {
     let n = v;
     do { at--; store<u8>(at, <u8>(0x30 + n % 10)); n /= 10; } while (n != 0);
     this.length += digits;
-  }
-
-  appendString(s: string): void {
-    // Only for non-hot paths (log lines): ASCII/UTF-8 encode without allocation is not needed there.
-    const bytes = String.UTF8.encode(s);
-    this.append(changetype<usize>(bytes), <usize>bytes.byteLength);
   }
 }

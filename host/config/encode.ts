@@ -71,10 +71,6 @@ const lowerAscii = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCa
 
 interface TrieBuild { children: Map<number, TrieBuild>; routes: number[] }
 
-export interface EncodedConfig {
-  bytes: Uint8Array;
-}
-
 export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   const strings = new StringPool();
   const regex = new ByteSection();
