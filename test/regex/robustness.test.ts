@@ -5,7 +5,8 @@ import { compileRegex } from "../../host/regex/index.ts";
 import { loadEngine, type Engine } from "./wasm.ts";
 import { rng } from "./gen.ts";
 
-const SEED = process.env.SEED ? Number(process.env.SEED) : (Date.now() % 1_000_000_007) >>> 0;
+// A fixed seed keeps CI reproducible; SEED=random explores new cases (the seed is printed).
+const SEED = process.env.SEED === "random" ? (Date.now() % 1_000_000_007) >>> 0 : Number(process.env.SEED ?? 20261121);
 let engine: Engine;
 beforeAll(async () => {
   engine = await loadEngine();
