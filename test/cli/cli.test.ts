@@ -53,6 +53,35 @@ kind: [unclosed
     expect(existsSync(out)).toBe(false);
   });
 
+  // Istio validates regexes with RE2 syntax (pkg/config/validation); the filter's automaton has a
+  // program-size bound (Istio's bootstrap sets re2.max_program_size.error_level 32768).
+  it("a regex RE2 rejects, or one too large for the automaton, fails the compile naming the resource and field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatewasm-cli-"));
+    writeFileSync(join(dir, "rx.yaml"), `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: rx, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop-gateway]
+  http:
+  - match:
+    - uri: {regex: "/(a)\\1"}
+    route:
+    - destination: {host: frontend}
+  - match:
+    - headers:
+        x-big: {regex: "\\pL{900}"}
+    route:
+    - destination: {host: frontend}
+`);
+    const out = join(dir, "out");
+    const r = run(["compile", "-f", EXAMPLE, "-f", dir, "-o", out]);
+    expect(await r.code).toBe(1);
+    expect(r.err()).toMatch(/rx\.yaml:9:\d+  VirtualService shop\/rx  spec\.http\[0\]\.match\[0\]\.uri\.regex  .*invalid escape/);
+    expect(r.err()).toMatch(/rx\.yaml:14:\d+  VirtualService shop\/rx  spec\.http\[1\]\.match\[0\]\.headers\.x-big\.regex  .*too large/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("prints an EnvoyFilter for the example to stdout", async () => {
     const r = run(["compile", "-f", EXAMPLE]);
     expect(await r.code).toBe(0);
