@@ -65,12 +65,12 @@ spec:
   gateways: [shop-gateway]
   http:
   - match:
-    - uri: {regex: "/(a)\\1"}
+    - uri: {regex: '/(a)\\1'}
     route:
     - destination: {host: frontend}
   - match:
     - headers:
-        x-big: {regex: "\\pL{900}"}
+        x-big: {regex: '\\pL{900}'}
     route:
     - destination: {host: frontend}
 `);
