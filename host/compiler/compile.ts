@@ -7,6 +7,7 @@ import type { Diagnostic, Resource } from "../resources/types.ts";
 import { DiagnosticSink, at, isRecord } from "./common.ts";
 import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.ts";
 import { MESH_GATEWAY, hostIntersection, namesForNamespace } from "./names.ts";
+import { assignListenerPorts } from "./listener-ports.ts";
 import { Registry } from "./registry.ts";
 import { type TranslatedRoute, translateVirtualService } from "./translate-route.ts";
 import { type VirtualServiceIndex, indexVirtualServices } from "./virtualservices.ts";
@@ -62,6 +63,7 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     }
     const ctx: Context = { labels, proxyNamespace, registry, vsIndex, sink };
     config.routeTables = mergeGateways(gateways, sink).map((spec) => buildRouteTable(spec, ctx));
+    assignListenerPorts(config.routeTables, usable, labels, proxyNamespace, sink);
   } catch (e) {
     // Never throw on odd input: an unexpected shape is reported, not crashed on.
     sink.global(`internal error while compiling: ${e instanceof Error ? e.message : String(e)}`, "error");

@@ -269,7 +269,8 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
 
   const ports = new Set<number>();
   for (const table of config.routeTables) {
-    ports.add(table.port);
+    const listenerPort = table.listenerPort ?? table.port;
+    ports.add(listenerPort);
     const sniStart = sni.count;
     for (const host of table.sniHosts) sni.add(strings.ref(lowerAscii(host)));
     const vhostStart = vhosts.count;
@@ -295,7 +296,7 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
       wild.add([len, s, n]);
     }
     tables.add([
-      table.port, table.tls ? 1 : 0, sniStart, table.sniHosts.length, vhostStart, table.virtualHosts.length,
+      listenerPort, table.tls ? 1 : 0, sniStart, table.sniHosts.length, vhostStart, table.virtualHosts.length,
       exactSlots, exactCount, wildStart, wild.count - wildStart, star, ...strings.ref(table.name),
     ]);
   }

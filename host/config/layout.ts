@@ -32,6 +32,7 @@ export const GLOBAL_WORDS = 8; // after the section table
 export enum G { ClusterHeaderOff = 0, ClusterHeaderLen = 1, PolicyHeaderOff = 2, PolicyHeaderLen = 3, PortCount = 4, MaxActiveFaults = 5 }
 
 export enum TableF {
+  /** The listener port (`destination.port`), not the Gateway server port. */
   Port = 0, Tls = 1, SniStart = 2, SniCount = 3, VHostStart = 4, VHostCount = 5,
   ExactSlots = 6, ExactSlotCount = 7, WildStart = 8, WildCount = 9, StarVHost = 10,
   NameOff = 11, NameLen = 12, Words = 13,

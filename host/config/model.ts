@@ -30,8 +30,13 @@ export interface FilterConfig {
 /** One Envoy route configuration (RDS): `http.<port>` or `https.<port>.<portName>.<gwName>.<gwNs>`. */
 export interface RouteTable {
   name: string;
-  /** Gateway server port number as written in the Gateway (listener port). */
+  /** Gateway server port number as written in the Gateway. */
   port: number;
+  /**
+   * Port the listener binds, which Envoy reports as `destination.port`: the targetPort of the
+   * gateway's own Service when it maps `port` (Istio resolvePorts); absent = `port`.
+   */
+  listenerPort?: number;
   /** TLS-terminating HTTPS server: chosen by SNI among `sniHosts`; plaintext tables have none. */
   tls: boolean;
   /** Server hosts without namespace, for SNI selection (may contain `*.x` and `*`). */

@@ -101,7 +101,9 @@ export class Simulator {
       ["x-forwarded-proto", scheme],
     ];
     for (const [name, value] of request.headers ?? []) headers.push([name.toLowerCase(), value]);
-    const properties: Record<string, string | bigint> = { "destination.port": BigInt(port) };
+    // Envoy reports the port the listener binds, which may be the gateway Service's targetPort.
+    const table = this.compiled.config.routeTables.find((t) => t.port === port);
+    const properties: Record<string, string | bigint> = { "destination.port": BigInt(table?.listenerPort ?? port) };
     if (scheme === "https") properties["connection.requested_server_name"] = url.hostname;
     const pending = this.host.send({ headers, properties });
     // A delayed request (fault injection) resumes on the filter's tick: move the clock on.
