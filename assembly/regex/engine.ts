@@ -214,6 +214,13 @@ function assertHolds(kind: u8, input: usize, len: usize, pos: usize): bool {
 
 let listCount: u32 = 0; // count of the list being built (nlist)
 
+/** Pushes a pc on the closure stack (out-of-range pcs only come from unprepared programs). */
+@inline function pushPc(sp: usize, pc: u32, ninst: u32): usize {
+  if (pc >= ninst) return sp;
+  store<u32>(stack + sp * 8, pc);
+  return sp + 1;
+}
+
 /**
  * Adds the thread (pc, captures in `work`) and its epsilon closure to `list` at input
  * position pos, in priority order. Leaves (Byte/Match) get a copy of the captures.
@@ -224,14 +231,15 @@ function addThread(program: usize, list: usize, ncap: u32, pc0: u32, input: usiz
   const capsBase = list + <usize>capInsts * 4;
   let sp: usize = 0;
   // stack entry: tag (pc, or 0x80000000|slot for a capture restore) and a value
-  store<u32>(stack, pc0);
-  store<i32>(stack, 0, 4);
-  sp = 1;
+  sp = pushPc(0, pc0, ninst);
   while (sp > 0) {
     sp--;
     const tag = load<u32>(stack + sp * 8);
     if ((tag & 0x80000000) != 0) {
-      store<i32>(work + <usize>(tag & 0xff) * 4, load<i32>(stack + sp * 8, 4));
+      // A capture restore. Pcs are pushed only when < ninst (<= MAX_INSTS < 2^31), so an
+      // unprepared program's huge target cannot pose as a restore of an out-of-range slot.
+      const slot = <usize>(tag & 0x7fffffff);
+      if (slot < <usize>MAX_CAP) store<i32>(work + slot * 4, load<i32>(stack + sp * 8, 4));
       continue;
     }
     const pc = tag;
@@ -247,25 +255,19 @@ function addThread(program: usize, list: usize, ncap: u32, pc0: u32, input: usiz
       store<u32>(list + <usize>idx * 4, pc);
       memory.copy(capsBase + <usize>idx * <usize>MAX_CAP * 4, work, <usize>ncap * 4);
     } else if (op == OP_SPLIT) {
-      store<u32>(stack + sp * 8, load<u32>(ip, 8));
-      store<u32>(stack + (sp + 1) * 8, load<u32>(ip, 4));
-      sp += 2;
+      sp = pushPc(sp, load<u32>(ip, 8), ninst);
+      sp = pushPc(sp, load<u32>(ip, 4), ninst);
     } else if (op == OP_JMP) {
-      store<u32>(stack + sp * 8, load<u32>(ip, 4));
-      sp++;
+      sp = pushPc(sp, load<u32>(ip, 4), ninst);
     } else if (op == OP_SAVE) {
       const slot = <usize>load<u8>(ip, 1);
       if (slot < 2 || slot >= <usize>MAX_CAP) continue; // only reachable with an unprepared program
       store<u32>(stack + sp * 8, 0x80000000 | <u32>slot);
       store<i32>(stack + sp * 8, load<i32>(work + slot * 4), 4);
       store<i32>(work + slot * 4, <i32>pos);
-      store<u32>(stack + (sp + 1) * 8, load<u32>(ip, 4));
-      sp += 2;
+      sp = pushPc(sp + 1, load<u32>(ip, 4), ninst);
     } else if (op == OP_ASSERT) {
-      if (assertHolds(load<u8>(ip, 1), input, len, pos)) {
-        store<u32>(stack + sp * 8, load<u32>(ip, 4));
-        sp++;
-      }
+      if (assertHolds(load<u8>(ip, 1), input, len, pos)) sp = pushPc(sp, load<u32>(ip, 4), ninst);
     }
     // OP_FAIL: nothing
   }

@@ -110,59 +110,102 @@ interface Trie {
   kids: Map<string, { lo: number; hi: number; node: Trie }>;
 }
 
-function nullable(n: Node): boolean {
-  switch (n.t) {
-    case "empty":
-    case "assert":
-      return true;
-    case "cc":
-      return false;
-    case "cat":
-      return n.subs.every(nullable);
-    case "alt":
-      return n.subs.some(nullable);
-    case "rep":
-      return n.min === 0 || nullable(n.sub);
-    case "cap":
-      return nullable(n.sub);
-  }
+/** A compiled fragment (compile.cc Frag): entry pc, unpatched outs (pc*2, +1 for Split.y). */
+interface Frag {
+  begin: number;
+  end: number[];
+  nullable: boolean;
 }
 
+/** Save slot marking a group beyond \9: a capture boundary for flattening, a Jmp in the output. */
+const UNTRACKED_SLOT = 0xff;
+
+/**
+ * Compiles like RE2 (re2/compile.cc on the tree simplify.ts produced), then flattens like RE2
+ * (re2/prog.cc Optimize + Flatten), so that the Pike VM keeps and drops the same threads as
+ * RE2's NFA and BitState.
+ *
+ * Building: instructions are allocated in RE2's order (post-order, a fragment's own Split after
+ * its children, pc 0 = Fail = RE2's NoMatch), with RE2's fragment algebra: Cat, Alt, Plus, Quest,
+ * and Star, which is (x+)? when x is nullable.
+ *
+ * Flattening: RE2 executes a flattened program in which the only instructions an engine marks
+ * as visited per position are "roots" (the start, every target of a byte, capture or assertion
+ * instruction, and the "dominator roots" Flatten adds); the Split tree below a root is copied
+ * into that root's list. So a thread may pass a Split at a position where another thread already
+ * passed it, as long as they entered it from different roots: `(?:(?i:(?:_??|x)*))+` matches
+ * "__" as one match in RE2, where a plain Pike VM prunes that path and matches "" first. We emit
+ * each root's Split tree as private copies; byte, capture, assertion and match instructions stay
+ * shared (their targets are roots, so sharing them prunes exactly what RE2 prunes).
+ */
 export function compileProgram(root: Node, ngroups: number, maxInsts: number): Program {
-  const insts: Inst[] = [];
-  const memo = new Map<string, number>();
-  const emit = (op: Op, a = 0, b = 0, x = 0, y = 0): number => {
-    if (insts.length >= maxInsts) throw new ProgramTooLarge();
+  const insts: Inst[] = [{ op: Op.Fail, a: 0, b: 0, x: 0, y: 0 }];
+  const buildLimit = 4 * maxInsts + 64;
+  const alloc = (op: Op, a = 0, b = 0, x = 0, y = 0): number => {
+    if (insts.length >= buildLimit) throw new ProgramTooLarge();
     insts.push({ op, a, b, x, y });
     return insts.length - 1;
   };
-  /** Hash-consed instruction (safe for immutable ones: Byte, Split of known targets). */
-  const shared = (op: Op, a: number, b: number, x: number, y: number): number => {
-    const key = `${op},${a},${b},${x},${y}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    const pc = emit(op, a, b, x, y);
-    memo.set(key, pc);
-    return pc;
-  };
-  const alternation = (entries: number[], next: number): number => {
-    if (entries.length === 0) return next;
-    let pc = entries[entries.length - 1]!;
-    for (let i = entries.length - 2; i >= 0; i--) pc = shared(Op.Split, 0, 0, entries[i]!, pc);
-    return pc;
-  };
-  let failPc = -1;
-
-  const compileClass = (r: Ranges, next: number): number => {
-    const seqs = classSequences(r);
-    if (seqs.length === 0) {
-      if (failPc < 0) failPc = emit(Op.Fail);
-      return failPc;
+  const patch = (list: number[], target: number): void => {
+    for (const slot of list) {
+      const i = insts[slot >> 1]!;
+      if (slot & 1) i.y = target;
+      else i.x = target;
     }
-    // Prefix trie (shared leading byte ranges), compiled bottom-up with suffix sharing.
-    const root: Trie = { kids: new Map() };
+  };
+  const NO_MATCH: Frag = { begin: 0, end: [], nullable: false };
+  const isNoMatch = (f: Frag) => f.begin === 0;
+  const nop = (): Frag => {
+    const id = alloc(Op.Jmp);
+    return { begin: id, end: [id * 2], nullable: true };
+  };
+  const cat = (a: Frag, b: Frag): Frag => {
+    if (isNoMatch(a) || isNoMatch(b)) return NO_MATCH;
+    const first = insts[a.begin]!;
+    if (first.op === Op.Jmp && a.end.length === 1 && a.end[0] === a.begin * 2 && first.x === 0) {
+      patch(a.end, b.begin); // elide a no-op
+      return b;
+    }
+    patch(a.end, b.begin);
+    return { begin: a.begin, end: b.end, nullable: a.nullable && b.nullable };
+  };
+  const alt = (a: Frag, b: Frag): Frag => {
+    if (isNoMatch(a)) return b;
+    if (isNoMatch(b)) return a;
+    const id = alloc(Op.Split, 0, 0, a.begin, b.begin);
+    return { begin: id, end: a.end.concat(b.end), nullable: a.nullable || b.nullable };
+  };
+  /** The loop Split: x first when greedy; returns its pc and the exit slot. */
+  const loopSplit = (body: number, greedy: boolean): [number, number] => {
+    const id = greedy ? alloc(Op.Split, 0, 0, body, 0) : alloc(Op.Split, 0, 0, 0, body);
+    return [id, greedy ? id * 2 + 1 : id * 2];
+  };
+  const plus = (a: Frag, greedy: boolean): Frag => {
+    const [id, exit] = loopSplit(a.begin, greedy);
+    patch(a.end, id);
+    return { begin: a.begin, end: [exit], nullable: a.nullable };
+  };
+  const quest = (a: Frag, greedy: boolean): Frag => {
+    if (isNoMatch(a)) return nop();
+    const [id, exit] = loopSplit(a.begin, greedy);
+    return { begin: id, end: [exit, ...a.end], nullable: true };
+  };
+  const star = (a: Frag, greedy: boolean): Frag => {
+    // compile.cc Star: a nullable body is compiled as (x+)? so that priorities stay right.
+    if (a.nullable) return quest(plus(a, greedy), greedy);
+    const [id, exit] = loopSplit(a.begin, greedy);
+    patch(a.end, id);
+    return { begin: id, end: [exit], nullable: true };
+  };
+
+  const compileClass = (r: Ranges): Frag => {
+    const seqs = classSequences(r);
+    if (seqs.length === 0) return NO_MATCH;
+    // Prefix trie (shared leading byte ranges), built bottom-up with suffix sharing; the last
+    // byte of every sequence is left unpatched (the class's exits).
+    const trie: Trie = { kids: new Map() };
     for (const s of seqs) {
-      let t = root;
+      let t = trie;
       for (const [lo, hi] of s) {
         const k = `${lo}-${hi}`;
         let kid = t.kids.get(k);
@@ -170,94 +213,223 @@ export function compileProgram(root: Node, ngroups: number, maxInsts: number): P
         t = kid.node;
       }
     }
-    const build = (t: Trie): number => {
-      if (t.kids.size === 0) return next;
+    const memo = new Map<string, number>();
+    const exits: number[] = [];
+    const build = (t: Trie): number[] => {
       const entries: number[] = [];
-      for (const { lo, hi, node } of t.kids.values()) entries.push(shared(Op.Byte, lo, hi, build(node), 0));
-      return alternation(entries, next);
+      for (const { lo, hi, node } of t.kids.values()) {
+        const next = node.kids.size === 0 ? -1 : alternation(build(node));
+        const key = `${lo},${hi},${next}`;
+        let pc = memo.get(key);
+        if (pc === undefined) {
+          pc = alloc(Op.Byte, lo, hi, Math.max(next, 0));
+          if (next < 0) exits.push(pc * 2);
+          memo.set(key, pc);
+        }
+        entries.push(pc);
+      }
+      return entries;
     };
-    return build(root);
+    const alternation = (entries: number[]): number => {
+      let pc = entries[entries.length - 1]!;
+      for (let i = entries.length - 2; i >= 0; i--) {
+        const key = `s${entries[i]},${pc}`;
+        let s = memo.get(key);
+        if (s === undefined) memo.set(key, (s = alloc(Op.Split, 0, 0, entries[i]!, pc)));
+        pc = s;
+      }
+      return pc;
+    };
+    return { begin: alternation(build(trie)), end: exits, nullable: false };
   };
 
-  const star = (sub: Node, greedy: boolean, next: number): number => {
-    if (nullable(sub)) {
-      // RE2 (compile.cc Star): a nullable body is compiled as (x+)? so that priorities stay right.
-      const body = plus(sub, greedy, next);
-      return emit(Op.Split, 0, 0, greedy ? body : next, greedy ? next : body);
-    }
-    const loop = emit(Op.Split);
-    const body = compile(sub, loop);
-    insts[loop]!.x = greedy ? body : next;
-    insts[loop]!.y = greedy ? next : body;
-    return loop;
-  };
-  const plus = (sub: Node, greedy: boolean, next: number): number => {
-    const loop = emit(Op.Split);
-    const body = compile(sub, loop);
-    insts[loop]!.x = greedy ? body : next;
-    insts[loop]!.y = greedy ? next : body;
-    return body;
-  };
-  const quest = (sub: Node, greedy: boolean, next: number): number => {
-    const body = compile(sub, next);
-    return emit(Op.Split, 0, 0, greedy ? body : next, greedy ? next : body);
-  };
-
-  const compile = (n: Node, next: number): number => {
+  const compile = (n: Node): Frag => {
     switch (n.t) {
       case "empty":
-        return next;
+        return nop();
       case "cc":
-        return compileClass(n.r, next);
-      case "assert":
-        return emit(Op.Assert, n.k, 0, next);
+        return compileClass(n.r);
+      case "assert": {
+        const id = alloc(Op.Assert, n.k);
+        return { begin: id, end: [id * 2], nullable: true };
+      }
       case "cat": {
-        let pc = next;
-        for (let i = n.subs.length - 1; i >= 0; i--) pc = compile(n.subs[i]!, pc);
-        return pc;
+        let f = compile(n.subs[0]!);
+        for (let i = 1; i < n.subs.length; i++) f = cat(f, compile(n.subs[i]!));
+        return f;
       }
       case "alt": {
-        const entries = n.subs.map((s) => compile(s, next));
-        let pc = entries[entries.length - 1]!;
-        for (let i = entries.length - 2; i >= 0; i--) pc = emit(Op.Split, 0, 0, entries[i]!, pc);
-        return pc;
+        const frags = n.subs.map(compile);
+        let f = frags[0]!;
+        for (let i = 1; i < frags.length; i++) f = alt(f, frags[i]!);
+        return f;
       }
       case "cap": {
-        if (n.idx > MAX_TRACKED_GROUP) return compile(n.sub, next);
-        const close = emit(Op.Save, 2 * n.idx + 1, 0, next);
-        const body = compile(n.sub, close);
-        return emit(Op.Save, 2 * n.idx, 0, body);
+        const sub = compile(n.sub);
+        if (isNoMatch(sub)) return NO_MATCH;
+        const tracked = n.idx <= MAX_TRACKED_GROUP;
+        const open = alloc(Op.Save, tracked ? 2 * n.idx : UNTRACKED_SLOT, 0, sub.begin);
+        const close = alloc(Op.Save, tracked ? 2 * n.idx + 1 : UNTRACKED_SLOT);
+        patch(sub.end, close);
+        return { begin: open, end: [close * 2], nullable: sub.nullable };
       }
       case "rep": {
-        const { sub, min, max, greedy } = n;
-        // Simplification as RE2 (simplify.cc): x{n,} = x^(n-1) x+, x{n,m} = x^n (x(x)?)? ...
-        if (max === -1) {
-          if (min === 0) return star(sub, greedy, next);
-          let pc = plus(sub, greedy, next);
-          for (let i = 1; i < min; i++) pc = compile(sub, pc);
-          return pc;
-        }
-        if (min === 0 && max === 0) return next;
-        let pc = next;
-        if (max > min) {
-          // Innermost first: (x(x(x)?)?)?
-          pc = quest(sub, greedy, next);
-          for (let i = min + 1; i < max; i++) {
-            const inner = pc;
-            const body = compile(sub, inner);
-            pc = emit(Op.Split, 0, 0, greedy ? body : next, greedy ? next : body);
-          }
-        }
-        for (let i = 0; i < min; i++) pc = compile(sub, pc);
-        return pc;
+        // simplify.ts leaves only x*, x+ and x? (RE2 SimplifyRepeat).
+        const sub = compile(n.sub);
+        if (n.min === 0 && n.max === -1) return star(sub, n.greedy);
+        if (n.min === 1 && n.max === -1) return plus(sub, n.greedy);
+        if (n.min === 0 && n.max === 1) return quest(sub, n.greedy);
+        throw new Error(`unsimplified repetition {${n.min},${n.max}}`);
       }
     }
   };
 
-  const match = emit(Op.Match);
-  const start = compile(root, match);
+  const all = cat(compile(root), { begin: alloc(Op.Match), end: [], nullable: false });
   const tracked = Math.min(ngroups, MAX_TRACKED_GROUP);
-  return { insts, start, ncap: 2 * (tracked + 1), ngroups };
+  const flat = flatten(insts, all.begin, maxInsts);
+  return { ...flat, ncap: 2 * (tracked + 1), ngroups };
+}
+
+const hasOut = (op: Op) => op === Op.Byte || op === Op.Save || op === Op.Assert || op === Op.Jmp || op === Op.Split;
+
+/** re2/prog.cc Optimize (no-op elimination) and Flatten, emitted as described above. */
+function flatten(insts: Inst[], start: number, maxInsts: number): { insts: Inst[]; start: number } {
+  const skipNops = (j: number): number => {
+    while (j !== 0 && insts[j]!.op === Op.Jmp) j = insts[j]!.x;
+    return j;
+  };
+  // Optimize: every reachable out skips no-op instructions.
+  {
+    const seen = new Set<number>([start]);
+    const queue = [start];
+    for (let k = 0; k < queue.length; k++) {
+      const i = insts[queue[k]!]!;
+      if (!hasOut(i.op)) continue;
+      i.x = skipNops(i.x);
+      if (i.op === Op.Split) i.y = skipNops(i.y);
+      for (const t of i.op === Op.Split ? [i.x, i.y] : [i.x]) {
+        if (!seen.has(t)) {
+          seen.add(t);
+          queue.push(t);
+        }
+      }
+    }
+  }
+  // MarkSuccessors: roots are the Fail instruction, the start and every target of a byte,
+  // capture or assertion instruction; record the Split predecessors of each instruction.
+  const roots = new Set<number>([0, start]);
+  const preds = new Map<number, number[]>();
+  {
+    const seen = new Set<number>();
+    const stack = [start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const i = insts[id]!;
+      if (i.op === Op.Split) {
+        for (const t of [i.x, i.y]) {
+          let p = preds.get(t);
+          if (!p) preds.set(t, (p = []));
+          p.push(id);
+        }
+        stack.push(i.y, i.x);
+      } else if (i.op === Op.Byte || i.op === Op.Save || i.op === Op.Assert) {
+        roots.add(i.x);
+        stack.push(i.x);
+      } else if (i.op === Op.Jmp) {
+        stack.push(i.x);
+      }
+    }
+  }
+  // MarkDominator, from the highest-numbered root down (the order matters, as in RE2): an
+  // instruction reachable through Splits from a root, but with a Split predecessor that is not,
+  // becomes a root too.
+  const sorted = [...roots].sort((a, b) => b - a);
+  for (const r of sorted) {
+    if (r === 0 || r === start) continue;
+    const reach = new Set<number>();
+    const stack = [r];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (reach.has(id)) continue;
+      reach.add(id);
+      if (id !== r && roots.has(id)) continue;
+      const i = insts[id]!;
+      if (i.op === Op.Split) stack.push(i.y, i.x);
+      else if (i.op === Op.Jmp) stack.push(i.x);
+    }
+    for (const id of reach) {
+      for (const p of preds.get(id) ?? []) {
+        if (!reach.has(p)) {
+          roots.add(id);
+          break;
+        }
+      }
+    }
+  }
+
+  // Emit: leaves (byte, capture, assertion, match, fail) once; each root's Split tree once per
+  // root (its list), where reaching another root jumps to that root's entry.
+  const out: Inst[] = [];
+  const emit = (i: Inst): number => {
+    if (out.length >= maxInsts) throw new ProgramTooLarge();
+    out.push(i);
+    return out.length - 1;
+  };
+  const entries = new Map<number, number>(); // root or leaf build pc -> output pc
+  const jobs: (() => void)[] = [];
+  const entry = (id: number): number => {
+    const known = entries.get(id);
+    if (known !== undefined) return known;
+    const i = insts[id]!;
+    if (i.op === Op.Split || i.op === Op.Jmp) {
+      // A root whose list starts with Splits (or the start no-op): expand it later.
+      const pc = emit({ op: Op.Jmp, a: 0, b: 0, x: 0, y: 0 });
+      entries.set(id, pc);
+      jobs.push(() => expandList(id, pc));
+      return pc;
+    }
+    const pc = emit({ ...i });
+    entries.set(id, pc);
+    if (i.op === Op.Save && i.a === UNTRACKED_SLOT) out[pc] = { op: Op.Jmp, a: 0, b: 0, x: 0, y: 0 };
+    if (hasOut(i.op)) jobs.push(() => (out[pc]!.x = entry(i.x)));
+    return pc;
+  };
+  const expandList = (root: number, headPc: number): void => {
+    const local = new Map<number, number>();
+    const pending: [number, number][] = [];
+    const ref = (id: number): number => {
+      if (id === root) return headPc;
+      if (roots.has(id)) return entry(id);
+      const i = insts[id]!;
+      if (i.op === Op.Jmp) return ref(i.x);
+      if (i.op !== Op.Split) return entry(id); // a leaf: shared
+      let pc = local.get(id);
+      if (pc === undefined) {
+        pc = emit({ op: Op.Split, a: 0, b: 0, x: 0, y: 0 });
+        local.set(id, pc);
+        pending.push([id, pc]);
+      }
+      return pc;
+    };
+    const head = insts[root]!;
+    if (head.op === Op.Split) {
+      out[headPc] = { op: Op.Split, a: 0, b: 0, x: 0, y: 0 };
+      pending.push([root, headPc]);
+    } else {
+      out[headPc]!.x = ref(head.x); // the start no-op
+    }
+    while (pending.length) {
+      const [id, pc] = pending.pop()!;
+      const i = insts[id]!;
+      out[pc]!.x = ref(i.x);
+      out[pc]!.y = ref(i.y);
+    }
+  };
+  const startPc = entry(start);
+  while (jobs.length) jobs.pop()!();
+  return { insts: out, start: startPc };
 }
 
 export function hasOnlyTextAnchors(p: Program): boolean {

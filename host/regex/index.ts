@@ -5,6 +5,7 @@ import { compileProgram, ProgramTooLarge, hasOnlyTextAnchors } from "./compiler.
 import { buildDfa } from "./dfa.ts";
 import { encodeProgram } from "./encode.ts";
 import { parseRegex, RegexSyntaxError } from "./parser.ts";
+import { simplifyLikeRe2 } from "./simplify.ts";
 
 export type RegexCompileResult =
   | { ok: true; program: Uint8Array }
@@ -37,7 +38,8 @@ export function compileRegex(pattern: string, options: RegexCompileOptions = {})
   const maxInsts = options.maxProgramSize ?? DEFAULT_MAX_PROGRAM_SIZE;
   try {
     const parsed = parseRegex(pattern);
-    const prog = compileProgram(parsed.root, parsed.ngroups, maxInsts);
+    // RE2 rewrites the tree before compiling it; the program's shape decides captures.
+    const prog = compileProgram(simplifyLikeRe2(parsed.root), parsed.ngroups, maxInsts);
     const dfa = options.dfa !== false && hasOnlyTextAnchors(prog) ? buildDfa(prog) : null;
     return { ok: true, program: encodeProgram(prog, dfa) };
   } catch (e) {

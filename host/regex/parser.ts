@@ -14,13 +14,26 @@ export const enum Assert {
   NotWordBoundary = 6,
 }
 
+/**
+ * RE2 parse flags that can differ between nodes ((?i), (?m), (?s); NonGreedy is `greedy`).
+ * RE2 compares them when it squashes nested repetitions (see simplify.ts).
+ */
+export const enum ParseFlag {
+  FoldCase = 1,
+  MultiLine = 2,
+  DotNL = 4,
+}
+
 export type Node =
   | { t: "empty" }
-  | { t: "cc"; r: Ranges }
-  | { t: "assert"; k: Assert }
+  // fold: (?i) was in effect where the class or literal was written (RE2's FoldCase flag);
+  // any: a (?s) dot (RE2's AnyChar, which is not Equal to a full class).
+  | { t: "cc"; r: Ranges; fold?: boolean; any?: boolean }
+  // dollar: EndText written as `$` (RE2's WasDollar flag), not `\z`.
+  | { t: "assert"; k: Assert; dollar?: boolean }
   | { t: "cat"; subs: Node[] }
   | { t: "alt"; subs: Node[] }
-  | { t: "rep"; sub: Node; min: number; max: number; greedy: boolean; isRepeatOp: boolean }
+  | { t: "rep"; sub: Node; min: number; max: number; greedy: boolean; isRepeatOp: boolean; pf?: number }
   | { t: "cap"; idx: number; name?: string; sub: Node };
 
 export class RegexSyntaxError extends Error {}
@@ -133,7 +146,7 @@ class Parser {
           throw new RegexSyntaxError(`invalid repetition size: ${this.text(start)}`);
         }
         if (this.flags.U) greedy = !greedy;
-        const rep: Node = { t: "rep", sub: items.pop()!, min, max, greedy, isRepeatOp: c === 0x7b };
+        const rep: Node = { t: "rep", sub: items.pop()!, min, max, greedy, isRepeatOp: c === 0x7b, pf: this.parseFlags() };
         if ((min >= 2 || max >= 2) && repetitionBudget(rep, MAX_REPEAT) === 0) {
           throw new RegexSyntaxError(`invalid repetition size: ${this.text(start)}`);
         }
@@ -148,19 +161,19 @@ class Parser {
         continue;
       }
       if (c === 0x5b /* [ */) {
-        items.push({ t: "cc", r: this.parseClass() });
+        items.push({ t: "cc", r: this.parseClass(), fold: this.flags.i });
         continue;
       }
       this.pos++;
       switch (c) {
         case 0x2e: // .
-          items.push({ t: "cc", r: this.flags.s ? [0, MAX_RUNE] : [0, 9, 11, MAX_RUNE] });
+          items.push(this.flags.s ? { t: "cc", r: [0, MAX_RUNE], any: true } : { t: "cc", r: [0, 9, 11, MAX_RUNE], fold: this.flags.i });
           break;
         case 0x5e: // ^
           items.push({ t: "assert", k: this.flags.m ? Assert.BeginLine : Assert.BeginText });
           break;
         case 0x24: // $
-          items.push({ t: "assert", k: this.flags.m ? Assert.EndLine : Assert.EndText });
+          items.push(this.flags.m ? { t: "assert", k: Assert.EndLine } : { t: "assert", k: Assert.EndText, dollar: true });
           break;
         case 0x5c: {
           // backslash
@@ -218,12 +231,16 @@ class Parser {
     return [min, max];
   }
 
+  private parseFlags(): number {
+    return (this.flags.i ? ParseFlag.FoldCase : 0) | (this.flags.m ? ParseFlag.MultiLine : 0) | (this.flags.s ? ParseFlag.DotNL : 0);
+  }
+
   private literal(c: number): Node {
     if (this.flags.i) {
       const orbit = foldOrbit(c);
-      if (orbit) return { t: "cc", r: normalize(orbit.flatMap((x) => [x, x])) };
+      if (orbit) return { t: "cc", r: normalize(orbit.flatMap((x) => [x, x])), fold: true };
     }
-    return { t: "cc", r: [c, c] };
+    return { t: "cc", r: [c, c], fold: this.flags.i };
   }
 
   private classFold(r: Ranges): Ranges {
@@ -349,7 +366,7 @@ class Parser {
       }
     }
     const cls = this.tryParseClassEscape();
-    if (cls) return { t: "cc", r: cls };
+    if (cls) return { t: "cc", r: cls, fold: this.flags.i };
     this.pos = start;
     return this.literal(this.parseEscapeChar());
   }

@@ -187,3 +187,56 @@ export function genInputs(r: () => number, g: Gen, count: number): Uint8Array[] 
   }
   return out;
 }
+
+// ---- Shape-focused generator (test/regex/shapes.test.ts) ----
+// Small alphabet, lots of adjacent repetitions of the same atom, nested (possibly empty) loops
+// with flag groups in between, lazy operators and captures: the constructs whose capture
+// results depend on RE2's tree rewrites (parse.cc, simplify.cc) and on its flattened program
+// (prog.cc Flatten), not only on the language.
+
+const SHAPE_ATOMS = ["a", "a", "a", "b", "[ab]", "[a]", "[Aa]", "(?i:a)", "(?i)a", ".", "(?s:.)", "\\b", "\\B", "^", "$", "(?:)", "k", "[Kk]", "(?i:k)", "_", "ab", "aab", "(?:a|b)", "(?:b|a)", "(?:ab|ac)", "(?:a|ab)", "\\x{61}", "[^b]", "é"];
+const SHAPE_ALPHABET = ["a", "a", "a", "b", "A", "k", "\u212a", "_", "\n", "é"];
+const SHAPE_INPUTS = ["", "a", "aa", "aab", "aaab", "ab", "abab", "Aa", "kK\u212a"];
+
+export function genShapeRegex(r: () => number, depth = 0): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const quant = () => pick(["*", "+", "?", "*?", "+?", "??", "{0,2}", "{0,}?", "{1,2}?"]);
+  const loop = () => pick(["*", "+", "*?", "+?", "?", "??"]);
+  const n = 1 + Math.floor(r() * 3);
+  const favourite = pick(SHAPE_ATOMS);
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    let a: string;
+    const x = r();
+    if (x < 0.15) {
+      // A run of repetitions of one atom inside loops, e.g. (a*?a??)*?b or (?:(?i:(?:a??|b)*))+.
+      const t = pick(["a", "[ab]", ".", "(?s:.)", "(?i:a)", "[Aa]", "\\B", "(?:a|b)"]);
+      const u = r() < 0.7 ? t : pick(["a", "[ab]", ".", "(?:b|a)"]);
+      const inner = `${t}${quant()}${u}${quant()}${r() < 0.3 ? pick(SHAPE_ATOMS) : ""}`;
+      const y = r();
+      if (y < 0.3) a = `(?:${pick(["(?i:", "(?s:", "(?U:", "(", "(?:"])}(?:${t}${loop()}|${u})${loop()})${loop()})${loop()}`;
+      else if (y < 0.6) a = `(${inner})${pick(["*", "+", "*?", "+?"])}`;
+      else a = `(?:(${inner})${loop()})${pick(["*", "+", "*?", "+?"])}`;
+      if (r() < 0.5) a += pick(["b", "a", "\\b", "$"]);
+    } else if (x < 0.4) {
+      a = favourite;
+    } else if (depth < 3 && x < 0.7) {
+      const inner = r() < 0.3 ? genShapeRegex(r, depth + 1) + "|" + genShapeRegex(r, depth + 1) : genShapeRegex(r, depth + 1);
+      a = pick(["(", "(?:", "(?:", "(?i:", "(?U:", "(?s:"]) + inner + ")";
+    } else {
+      a = pick(SHAPE_ATOMS);
+    }
+    if (r() < 0.6) {
+      const single = a.length === 1 || a.startsWith("(") || a.startsWith("[") || a.startsWith("\\");
+      a = (single ? a : `(?:${a})`) + pick(["*", "+", "?", "*?", "+?", "??", "{0,2}", "{1,}", "{2}", "{0,}?", "{1,2}?"]);
+    }
+    s += a;
+  }
+  return s;
+}
+
+export function genShapeInputs(r: () => number): Buffer[] {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const random = Array.from({ length: 6 }, () => Array.from({ length: Math.floor(r() * 6) }, () => pick(SHAPE_ALPHABET)).join(""));
+  return SHAPE_INPUTS.concat(random).map((s) => Buffer.from(s, "utf8"));
+}

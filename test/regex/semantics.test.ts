@@ -53,6 +53,11 @@ const FULL: [string, string, string | number[], boolean][] = [
   ["syntax.txt: \\Q...\\E quotes, only \\E ends it", "\\Qa\\\\E", "a\\", true],
   ["syntax.txt: octal \\12 is newline", "\\12", "\n", true],
   ["x{0} matches only empty", "a{0}", "", true],
+  // parse.cc PushRegexp turns [Kk] into a case-folding literal k; FactorAlternation round 3 then
+  // adds its whole fold orbit to the merged class, so the alternation matches U+212A (KELVIN
+  // SIGN) although [Kk] alone does not.
+  ["parse.cc FactorAlternation round 3: [Kk]|x matches the Kelvin sign", "[Kk]|x", "\u212a", true],
+  ["parse.cc PushRegexp: [Kk] alone does not match the Kelvin sign", "[Kk]", "\u212a", false],
   ["empty regex matches only empty", "", "", true],
   ["empty regex full-match on non-empty input", "", "x", false],
 ];
@@ -80,6 +85,19 @@ const REPLACE: [string, string, string, string, string][] = [
   ["leftmost-first: greedy group", "<(.+)>", "<a><b>", "[\\1]", "[a><b]"],
   ["leftmost-first: alternation order", "a|ab", "abab", "X", "XbXb"],
   ["compile.cc Star: nullable body is (x+)? (captures)", "(a*)*", "b", "[\\1]", "[]b[]"],
+  // Regression (differential SEED=20261121): RE2 coalesces a*?a?? into a{0,}? = a*? before
+  // compiling (simplify.cc CoalesceWalker), which changes which loop iteration's capture survives.
+  ["simplify.cc CoalesceWalker: (a*?a??)*?b is (a*?)*?b, group 1 = aa", "(a*?a??)*?b", "aab", "[\\1|\\0]", "[aa|aab]"],
+  ["simplify.cc CoalesceWalker: (.*?.??)*?b, group 1 = aaa", "(.*?.??)*?b", "aaab", "[\\1]", "[aaa]"],
+  ["simplify.cc CoalesceWalker: no coalescing across greediness, (a*?a?)*?b", "(a*?a?)*?b", "aab", "[\\1]", "[a]"],
+  // Regression (differential SEED=8): RE2 runs a flattened program (prog.cc Flatten) in which only
+  // "root" instructions are marked visited per position; the Split tree under a root is copied
+  // into its list, so a path may pass a Split another list already passed at that position.
+  ["prog.cc Flatten: Splits are per root list, (?:(?i:(?:_??|x)*))+ on __", "(?:(?i:(?:_??|x)*))+", "__", "[\\0]", "[__]"],
+  ["prog.cc Flatten: without a flags change the loops squash (parse.cc PushRepeatOp)", "(?:(?:_??|x)*)+", "__", "[\\0]", "[]_[]_[]"],
+  // prog.cc MarkDominator: an instruction reachable from a root with a Split predecessor
+  // outside that root's tree becomes a root of its own.
+  ["prog.cc Flatten MarkDominator: dominator roots", "(?:(?U:(?:.*|.)?)?)+.??", "a", "[\\0]", "[]a[]"],
   ["context: ^ only at the start of the text", "^a", "aaa", "X", "Xaa"],
   ["context: \\b sees the text before the search start", "\\ba", "aa a", "X", "Xa X"],
   ["Istio uriRegexRewrite example", "^/service/([^/]+)(/.*)$", "/service/foo/v1/api", "\\2/instance/\\1", "/v1/api/instance/foo"],
