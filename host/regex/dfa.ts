@@ -112,7 +112,9 @@ export function buildDfa(p: Program): Dfa | null {
     return id;
   };
   const start = intern(startSet);
-  if (start < 0) return null;
+  // start 0: the regex can never match (e.g. [^\x00-\x{10FFFF}]); a DFA needs at least one live
+  // state (regexPrepare requires nstates >= 2), so leave it to the Pike VM.
+  if (start <= 0) return null;
   const rows: number[][] = [new Array<number>(nclasses).fill(0)];
   // Seeds (successor pcs) per byte class, gathered leaf by leaf; identical seed lists share
   // one closure (many classes, e.g. all continuation bytes, behave the same).

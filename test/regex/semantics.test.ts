@@ -60,6 +60,8 @@ const FULL: [string, string, string | number[], boolean][] = [
   ["parse.cc PushRegexp: [Kk] alone does not match the Kelvin sign", "[Kk]", "\u212a", false],
   ["empty regex matches only empty", "", "", true],
   ["empty regex full-match on non-empty input", "", "x", false],
+  ["simplify.cc: a class with no code point is NoMatch (the program still loads)", "[^\\x00-\\x{10FFFF}]", "", false],
+  ["compile.cc Cat: NoMatch makes the whole concatenation NoMatch", "a[^\\x00-\\x{10FFFF}]|b", "b", true],
 ];
 
 describe("full-match rules", () => {
