@@ -138,7 +138,7 @@ const UNTRACKED_SLOT = 0xff;
  * each root's Split tree as private copies; byte, capture, assertion and match instructions stay
  * shared (their targets are roots, so sharing them prunes exactly what RE2 prunes).
  */
-export function compileProgram(root: Node, ngroups: number, maxInsts: number): Program {
+export function compileProgram(root: Node, ngroups: number, maxInsts: number, lead: Node[] = []): Program {
   const insts: Inst[] = [{ op: Op.Fail, a: 0, b: 0, x: 0, y: 0 }];
   const buildLimit = 4 * maxInsts + 64;
   const alloc = (op: Op, a = 0, b = 0, x = 0, y = 0): number => {
@@ -284,16 +284,21 @@ export function compileProgram(root: Node, ngroups: number, maxInsts: number): P
     }
   };
 
-  const all = cat(compile(root), { begin: alloc(Op.Match), end: [], nullable: false });
+  // `lead` (a required prefix or leading \A that RE2 matches outside its program) goes in front;
+  // RE2's own program, and so its start, is root + Match.
+  let head: Frag | null = null;
+  for (const n of lead) head = head ? cat(head, compile(n)) : compile(n);
+  const body = cat(compile(root), { begin: alloc(Op.Match), end: [], nullable: false });
+  const all = head ? cat(head, body) : body;
   const tracked = Math.min(ngroups, MAX_TRACKED_GROUP);
-  const flat = flatten(insts, all.begin, maxInsts);
+  const flat = flatten(insts, all.begin, body.begin, maxInsts);
   return { ...flat, ncap: 2 * (tracked + 1), ngroups };
 }
 
 const hasOut = (op: Op) => op === Op.Byte || op === Op.Save || op === Op.Assert || op === Op.Jmp || op === Op.Split;
 
 /** re2/prog.cc Optimize (no-op elimination) and Flatten, emitted as described above. */
-function flatten(insts: Inst[], start: number, maxInsts: number): { insts: Inst[]; start: number } {
+function flatten(insts: Inst[], start: number, re2Start: number, maxInsts: number): { insts: Inst[]; start: number } {
   const skipNops = (j: number): number => {
     while (j !== 0 && insts[j]!.op === Op.Jmp) j = insts[j]!.x;
     return j;
@@ -315,6 +320,7 @@ function flatten(insts: Inst[], start: number, maxInsts: number): { insts: Inst[
       }
     }
   }
+  re2Start = skipNops(re2Start);
   // MarkSuccessors: roots are the Fail instruction, the start and every target of a byte,
   // capture or assertion instruction; record the Split predecessors of each instruction.
   const roots = new Set<number>([0, start]);
@@ -347,7 +353,7 @@ function flatten(insts: Inst[], start: number, maxInsts: number): { insts: Inst[
   // becomes a root too.
   const sorted = [...roots].sort((a, b) => b - a);
   for (const r of sorted) {
-    if (r === 0 || r === start) continue;
+    if (r === 0 || r === start || r === re2Start) continue;
     const reach = new Set<number>();
     const stack = [r];
     while (stack.length) {

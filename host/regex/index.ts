@@ -39,7 +39,8 @@ export function compileRegex(pattern: string, options: RegexCompileOptions = {})
   try {
     const parsed = parseRegex(pattern);
     // RE2 rewrites the tree before compiling it; the program's shape decides captures.
-    const prog = compileProgram(simplifyLikeRe2(parsed.root), parsed.ngroups, maxInsts);
+    const shaped = simplifyLikeRe2(parsed.root);
+    const prog = compileProgram(shaped.root, parsed.ngroups, maxInsts, shaped.lead);
     const dfa = options.dfa !== false && hasOnlyTextAnchors(prog) ? buildDfa(prog) : null;
     return { ok: true, program: encodeProgram(prog, dfa) };
   } catch (e) {

@@ -47,9 +47,53 @@ export type Re =
   | { op: "repeat"; sub: Re; min: number; max: number; fl: number }
   | { op: "cap"; idx: number; name?: string; sub: Re };
 
-/** Parsed tree -> RE2-shaped tree -> coalesced -> simplified -> tree for compileProgram. */
-export function simplifyLikeRe2(root: Node): Node {
-  return toAst(simplify(coalesce(fromAst(root))));
+/**
+ * The trees compileProgram needs: `root` is what RE2 compiles into its program, `lead` what RE2
+ * matches outside it (a required prefix `^lit`, or a leading `^` it turns into an anchor flag);
+ * we compile `lead` in front of `root`, and the flattening treats root's entry as RE2's start.
+ */
+export interface Re2Shape {
+  lead: Node[];
+  root: Node;
+}
+
+/** Parsed tree -> RE2-shaped tree -> coalesced -> simplified -> trees for compileProgram. */
+export function simplifyLikeRe2(parsed: Node): Re2Shape {
+  let re = fromAst(parsed);
+  const lead: Re[] = [];
+  // regexp.cc RequiredPrefix (used by re2.cc RE2::Init): `^` (one or more) then a literal is
+  // matched with memcmp; the program is compiled for the rest only.
+  if (re.op === "cat") {
+    let i = 0;
+    while (i < re.subs.length && isBeginText(re.subs[i]!)) i++;
+    if (i > 0 && i < re.subs.length && isLiteralish(re.subs[i]!)) {
+      lead.push(...re.subs.slice(0, i + 1));
+      const rest = re.subs.slice(i + 1);
+      re = rest.length === 0 ? EMPTY : rest.length === 1 ? rest[0]! : { op: "cat", subs: rest };
+    }
+  }
+  let sre = simplify(coalesce(re));
+  // compile.cc IsAnchorStart: a leading \A becomes the prog's anchor_start flag, so the program
+  // starts after it. (Through a capture RE2 strips it too, but then the start is the capture's
+  // instruction either way, so it is left in place there.)
+  const stripped = stripAnchorStart(sre, 0);
+  if (stripped) {
+    lead.push({ op: "assert", k: Assert.BeginText, dollar: false });
+    sre = stripped;
+  }
+  return { lead: lead.map(toAst), root: toAst(sre) };
+}
+
+const isBeginText = (r: Re) => r.op === "assert" && r.k === Assert.BeginText;
+
+function stripAnchorStart(re: Re, depth: number): Re | null {
+  if (depth >= 4) return null;
+  if (isBeginText(re)) return EMPTY;
+  if (re.op === "cat" && re.subs.length > 0) {
+    const first = stripAnchorStart(re.subs[0]!, depth + 1);
+    if (first) return { op: "cat", subs: [first, ...re.subs.slice(1)] };
+  }
+  return null;
 }
 
 const EMPTY: Re = { op: "empty" };

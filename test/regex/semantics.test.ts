@@ -100,6 +100,13 @@ const REPLACE: [string, string, string, string, string][] = [
   // prog.cc MarkDominator: an instruction reachable from a root with a Split predecessor
   // outside that root's tree becomes a root of its own.
   ["prog.cc Flatten MarkDominator: dominator roots", "(?:(?U:(?:.*|.)?)?)+.??", "a", "[\\0]", "[]a[]"],
+  // Regression (shapes SEED=388091894): Flatten treats the program's start specially, and RE2's
+  // program starts after a leading ^ (compile.cc IsAnchorStart) or ^literal (regexp.cc
+  // RequiredPrefix, matched with memcmp), so those change which threads survive.
+  ["compile.cc IsAnchorStart: RE2's program starts after a leading ^", "^(?:(a*)*?)*", "aa", "<\\1|\\0>", "<|>aa"],
+  ["compile.cc IsAnchorStart: only the first ^ is removed", "^^(?:(a*)*?)*", "aa", "<\\1|\\0>", "<aa|aa>"],
+  ["regexp.cc RequiredPrefix: ^a is matched outside the program", "^a(?:(a*)*?)*", "aa", "<\\1|\\0>", "<|a>a"],
+  ["without ^ the same loop captures aa", "a(?:(a*)*?)*", "aa", "<\\1|\\0>", "<a|aa>"],
   ["context: ^ only at the start of the text", "^a", "aaa", "X", "Xaa"],
   ["context: \\b sees the text before the search start", "\\ba", "aa a", "X", "Xa X"],
   ["Istio uriRegexRewrite example", "^/service/([^/]+)(/.*)$", "/service/foo/v1/api", "\\2/instance/\\1", "/v1/api/instance/foo"],
