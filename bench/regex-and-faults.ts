@@ -20,7 +20,8 @@ function route(name: string, extra: Partial<Route>): Route {
 
 /** Pathological patterns matched (full match) against a header of growing length. */
 export async function regexLengthCases(wasm: string, row: Row, quick: boolean): Promise<void> {
-  for (const pattern of ["(a|aa)*b", "(x+x+)+y", "(.*){20}z"]) {
+  // The first three run on the DFA form; `\b` forces the Pike VM form (docs/regex.md).
+  for (const pattern of ["(a|aa)*b", "(x+x+)+y", "(.*){20}z", "(a|aa)*\\bb"]) {
     const config: FilterConfig = { version: 1, clusterHeader: "x-gatewasm-cluster", routeTables: [{ name: "http.80", port: 80, tls: false, sniHosts: [], virtualHosts: [{
       name: "r:80", domain: "*", requireTls: false,
       routes: [route("rx", { headers: [{ name: "x-input", kind: "regex", value: pattern, invert: false, treatMissingAsEmpty: false }] }), route("rest", {})],
