@@ -1,19 +1,9 @@
 // Synthetic route tables for the benchmarks: `routes` routes spread over up to 1,000 hosts,
 // mixing exact paths, prefixes and header matches, with a seeded generator.
+import { mulberry32 } from "../host/util/mulberry32.ts";
 import type { Destination, FilterConfig, HeaderOperations, Route, VirtualHost } from "../host/config/model.ts";
 
 const NO_OPS: HeaderOperations = { set: [], add: [], remove: [] };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function destination(host: string, subset: string, weight: number): Destination {
   return { cluster: `outbound|8080|${subset}|${host}`, clusterExists: true, weight, requestHeaders: NO_OPS, responseHeaders: NO_OPS, authority: null };

@@ -160,7 +160,7 @@ function validateHTTPRoute(report: Report, http: Obj, at: FieldPath, isDelegateV
   validateHTTPRetry(report, obj(http.retries), [...at, "retries"]);
   validateHTTPRewrite(report, obj(http.rewrite), [...at, "rewrite"]);
   validateAuthorityRewrite(report, obj(http.rewrite), obj(http.headers), at);
-  validateHTTPRouteDestinations(report, arr(http.route), [...at, "route"]);
+  validateRouteDestinations(report, arr(http.route), [...at, "route"], true);
   if (isSet(http.timeout)) report.check([...at, "timeout"], "duration", durationError(http.timeout));
 }
 
@@ -488,29 +488,18 @@ function validateHTTPRewrite(report: Report, rewrite: Obj | undefined, at: Field
   }
 }
 
-function validateHTTPRouteDestinations(report: Report, routes: unknown[], at: FieldPath): void {
+/**
+ * validateHTTPRouteDestinations / validateRouteDestinations (the L4 form has no header
+ * operations): destinations required, weights ≥ 0, several destinations need Σw > 0.
+ */
+function validateRouteDestinations(report: Report, routes: unknown[], at: FieldPath, withHeaders = false): void {
   let total = 0;
   routes.forEach((raw, i) => {
     const p = [...at, i];
     const rd = obj(raw);
     if (!rd) return report.error(p, "vs-destination", "weight may not be nil");
     if (!obj(rd.destination)) report.error([...p, "destination"], "vs-destination", "destination is required");
-    validateHeaderOperations(report, obj(rd.headers), [...p, "headers"]);
-    validateDestination(report, obj(rd.destination), [...p, "destination"]);
-    const weight = num(rd.weight);
-    if (weight < 0) report.error([...p, "weight"], "vs-weight", `weight ${weight} < 0`);
-    total += weight;
-  });
-  if (routes.length > 1 && total === 0) report.error(at, "vs-weight-total", "total destination weight = 0");
-}
-
-function validateRouteDestinations(report: Report, routes: unknown[], at: FieldPath): void {
-  let total = 0;
-  routes.forEach((raw, i) => {
-    const p = [...at, i];
-    const rd = obj(raw);
-    if (!rd) return report.error(p, "vs-destination", "weight may not be nil");
-    if (!obj(rd.destination)) report.error([...p, "destination"], "vs-destination", "destination is required");
+    if (withHeaders) validateHeaderOperations(report, obj(rd.headers), [...p, "headers"]);
     validateDestination(report, obj(rd.destination), [...p, "destination"]);
     const weight = num(rd.weight);
     if (weight < 0) report.error([...p, "weight"], "vs-weight", `weight ${weight} < 0`);

@@ -1,15 +1,8 @@
 // Seeded grammar generator of RE2 regexes (with sample strings) for the differential tests.
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../host/util/mulberry32.ts";
+
+export const rng = mulberry32;
 
 export interface Gen {
   pattern: string;
