@@ -19,22 +19,24 @@ spec:
 `;
 
 describe("§2.2 listener ports from the gateway's Service", () => {
-  const example = { path: `${ROOT}/examples/storefront` };
+  // The store-front example without its ingress-service.yaml, and with it.
+  const example = ["gateway.yaml", "routes.yaml", "services.yaml"].map((f) => ({ path: `${ROOT}/examples/storefront/${f}` }));
+  const exampleWithService = [{ path: `${ROOT}/examples/storefront` }];
 
   it("without the gateway Service, tables keep the server port and a warning says how to give it", () => {
-    const { compiled, diagnostics } = compileInputs([example]);
+    const { compiled, diagnostics } = compileInputs(example);
     expect(compiled!.config.routeTables.map((t) => t.listenerPort ?? t.port)).toEqual([80, 443]);
     expect(diagnostics.some((d) => d.severity === "warning" && /told apart by the listener port/.test(d.message))).toBe(true);
   });
 
   it("with istio-ingressgateway (80 → 8080, 443 → 8443) the listeners bind the target ports", () => {
-    const { compiled, diagnostics } = compileInputs([example, { name: "svc.yaml", text: INGRESS_SERVICE }]);
+    const { compiled, diagnostics } = compileInputs([...example, { name: "svc.yaml", text: INGRESS_SERVICE }]);
     expect(compiled!.config.routeTables.map((t) => [t.port, t.listenerPort])).toEqual([[80, 8080], [443, 8443]]);
     expect(diagnostics.some((d) => /told apart by the listener port/.test(d.message))).toBe(false);
   });
 
   it("the filter picks the table from destination.port = the target port (simulate --port takes the server port)", async () => {
-    const { compiled } = compileInputs([example, { name: "svc.yaml", text: INGRESS_SERVICE }]);
+    const { compiled } = compileInputs(exampleWithService);
     const sim = await Simulator.create(compiled!, { wasm: WASM });
     const plain = sim.send({ method: "GET", url: "http://shop.example.com/healthz" });
     expect(plain.explanation[0]).toContain("route table http.80");

@@ -18,7 +18,7 @@ test("README harness example", async () => {
   });
   const r = host.request({
     headers: { ":method": "GET", ":scheme": "https", ":path": "/api/cart", ":authority": "shop.example.com", "x-forwarded-proto": "https" },
-    properties: { "destination.port": 443n, "connection.requested_server_name": "shop.example.com" },
+    properties: { "destination.port": 8443n, "connection.requested_server_name": "shop.example.com" }, // the listener port
     upstream: (req) => ({ status: 200, body: `saw ${req.headers.length} headers`, address: "10.0.0.5:8080" }),
   });
   console.log(r.response?.status, r.upstreamRequest?.headers, r.routeCacheCleared, r.hostCalls);
