@@ -4,7 +4,7 @@
 import { Plugin } from "../filter/plugin";
 import { seedRandom } from "../util/random";
 import { sendEmptyReply } from "../filter/local-reply";
-import { NOT_CONFIGURED } from "../filter/texts";
+import { NOT_CONFIGURED } from "../http/texts";
 
 const plugins = new Map<u32, Plugin>();
 const streamRoot = new Map<u32, u32>();

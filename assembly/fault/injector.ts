@@ -11,7 +11,7 @@ import {
 } from "../abi/host";
 import { random64 } from "../util/random";
 import { sendEmptyReply, sendReply } from "../filter/local-reply";
-import * as T from "../filter/texts";
+import * as T from "../http/texts";
 
 /** Tick period while delays are pending: every delay resumes within this much of its deadline. */
 export const FAULT_TICK_MS: u32 = 10;

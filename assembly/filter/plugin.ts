@@ -10,7 +10,7 @@ import { FaultInjector, FaultOutcome } from "../fault/injector";
 import { Request } from "../routing/request";
 import { Decision, Outcome, Router } from "./router";
 import { sendEmptyReply } from "./local-reply";
-import * as T from "./texts";
+import * as T from "../http/texts";
 import { bytesEqual } from "../util/bytes";
 
 // The request being decided. A VM runs one callback at a time, so one instance serves all.
@@ -27,8 +27,8 @@ let configuredPlugins: i32 = 0;
 const pendingResponseOps = new Map<u32, u64>();
 
 export class Plugin {
+  /** The active configuration; its blob (`config.base`) is the host block it arrived in. */
   config: Config | null = null;
-  configBlock: usize = 0;
   router: Router = new Router();
   faults: FaultInjector = new FaultInjector();
   debug: bool = false;
@@ -48,13 +48,12 @@ export class Plugin {
       freeHostBlock(block);
       return this.refuse(configError);
     }
-    const previous = this.configBlock;
-    if (this.config === null) configuredPlugins++;
+    const previous = this.config;
+    if (previous === null) configuredPlugins++;
     this.config = candidate;
-    this.configBlock = block;
     this.router.prepare(candidate);
     this.faults.configure();
-    freeHostBlock(previous);
+    if (previous !== null) freeHostBlock(previous.base);
     this.debug = logLevel() <= LogLevel.Debug;
     log(LogLevel.Info, "gatewasm: configuration loaded (" + candidate.count(Section.Routes).toString() + " routes, "
       + candidate.count(Section.VHosts).toString() + " virtual hosts, " + candidate.count(Section.Tables).toString() + " route tables)");
@@ -152,10 +151,11 @@ export class Plugin {
   /** The root context is gone (proxy_on_delete): give its configuration back. */
   release(): void {
     this.faults.clear();
-    if (this.config !== null) configuredPlugins--;
+    const config = this.config;
+    if (config === null) return;
+    configuredPlugins--;
+    freeHostBlock(config.base);
     this.config = null;
-    freeHostBlock(this.configBlock);
-    this.configBlock = 0;
   }
 
   /** For `gatewasm simulate` and operators: the decision by index into the compiled config. */

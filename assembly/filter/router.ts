@@ -12,7 +12,7 @@ import { Scratch, bytesEqual, bytesEqualIgnoreCase } from "../util/bytes";
 import { random64 } from "../util/random";
 import { regexReplaceAll } from "../regex";
 import { sendEmptyReply, sendReply } from "./local-reply";
-import * as T from "./texts";
+import * as T from "../http/texts";
 
 export const enum Outcome {
   /** Forwarded upstream with the cluster header set. */

@@ -2,10 +2,7 @@
 // serialized header map (no copies): path without query, query string, authority, etc.
 import { HeaderMapView } from "../http/header-map";
 import { Scratch } from "../util/bytes";
-
-// Lower-case header names as Envoy hands them to the filter.
-const PATH = memory.data<u8>([0x3a, 0x70, 0x61, 0x74, 0x68]); // ":path"
-const AUTHORITY = memory.data<u8>([0x3a, 0x61, 0x75, 0x74, 0x68, 0x6f, 0x72, 0x69, 0x74, 0x79]); // ":authority"
+import { AUTHORITY, PATH, lenOf, ptrOf } from "../http/texts";
 
 export class Request {
   headers: HeaderMapView = new HeaderMapView();
@@ -30,7 +27,7 @@ export class Request {
   locate(): void {
     const h = this.headers;
     this.scratch.reset();
-    const p = h.find(PATH, 5);
+    const p = h.find(ptrOf(PATH), lenOf(PATH));
     if (p >= 0) { this.path = h.value(p); this.pathLen = h.valueLength(p); } else { this.path = 0; this.pathLen = 0; }
     let end: usize = 0;
     while (end < this.pathLen) {
@@ -47,7 +44,7 @@ export class Request {
       while (q < rest && load<u8>(this.query + q) != 0x23) q++;
       this.queryLen = q;
     } else { this.query = 0; this.queryLen = 0; }
-    const a = h.find(AUTHORITY, 10);
+    const a = h.find(ptrOf(AUTHORITY), lenOf(AUTHORITY));
     this.hasAuthority = a >= 0;
     if (a >= 0) { this.authority = h.value(a); this.authorityLen = h.valueLength(a); } else { this.authority = 0; this.authorityLen = 0; }
   }

@@ -1,4 +1,5 @@
-// Byte strings the filter sends or compares, encoded once when the module starts.
+// Byte strings the filter sends or compares (header names, Envoy response details, property
+// paths), encoded once when the module starts.
 
 function bytes(s: string): ArrayBuffer { return String.UTF8.encode(s); }
 
