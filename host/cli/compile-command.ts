@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { buildEnvoyFilter } from "../rollout/envoyfilter.ts";
+import { buildEnvoyFilter, DEFAULT_ROLLOUT, ROLLOUT_MODES, type RolloutMode } from "../rollout/envoyfilter.ts";
 import { compileInputs } from "../pipeline.ts";
 import { COMMON_OPTIONS, type Io } from "./main.ts";
 import { inputsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
@@ -14,9 +14,14 @@ export const DEFAULT_WASM_PATH = "/var/lib/gatewasm/gatewasm.wasm";
 export async function runCompile(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" }, "wasm-path": { type: "string" }, name: { type: "string" } },
+    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" }, "wasm-path": { type: "string" }, name: { type: "string" }, rollout: { type: "string" } },
     allowPositionals: false,
   });
+  const rollout = (values.rollout ?? DEFAULT_ROLLOUT) as RolloutMode;
+  if (!ROLLOUT_MODES.includes(rollout)) {
+    io.stderr(`gatewasm: --rollout must be one of ${ROLLOUT_MODES.join(", ")}, got ${JSON.stringify(values.rollout)}\n`);
+    return 1;
+  }
   const target = targetFrom(values);
   const result = compileInputs(inputsFrom(values.file, io), target);
   if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
@@ -26,6 +31,7 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
     namespace: target.gatewayNamespace,
     selector: target.selector,
     wasmPath: values["wasm-path"] ?? DEFAULT_WASM_PATH,
+    rollout,
   });
   const envoyFilterYaml = stringify(envoyFilter, { lineWidth: 0 });
   if (values.output === undefined) {

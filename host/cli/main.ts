@@ -8,6 +8,7 @@ import { runSimulate } from "./simulate-command.ts";
 
 export const USAGE = `usage:
   gatewasm compile  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-o DIR]
+                    [--rollout owner|alongside] [--wasm-path PATH] [--name NAME]
   gatewasm simulate -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS]
                     [--port N] [-H 'name: value']... [--seed N] [--repeat N] [--json] METHOD URL
 

@@ -1,10 +1,22 @@
 // The rollout artifact: an EnvoyFilter that inserts the filter before the router of the
-// gateway's HTTP connection managers, and HTTP_ROUTE patches that route on the cluster the
-// filter chose (cluster_header). Formats: ../shared/docs/proxy-wasm.md §4.1–4.2; Istio
+// gateway's HTTP connection managers, and the routes that carry its decision to Envoy's router
+// (cluster_header). Formats: ../shared/docs/proxy-wasm.md §4.1–4.2; Istio
 // networking/v1alpha3/envoy_filter.proto; Envoy route_components.proto, wasm.proto.
-import type { FilterConfig, RetryPolicy } from "../config/model.ts";
+//
+// Two rollouts (docs/design.md "Who owns routing"):
+// - owner (default): Istio's routes in the gateway's route configurations are removed and only
+//   the filter's few generated routes remain, so Envoy's own route matching costs the same at 10
+//   or 10,000 routes;
+// - alongside: Istio's routes stay behind the generated ones (Envoy matches them once before the
+//   filter runs); their per-route fault configuration is neutralised so faults are injected once,
+//   by the filter.
+import type { FilterConfig, RetryPolicy, RouteTable } from "../config/model.ts";
 import { ROOT_ID } from "../config/model.ts";
 import { DEFAULT_POLICY_HEADER, type RoutePolicy } from "../config/policies.ts";
+
+export type RolloutMode = "owner" | "alongside";
+export const ROLLOUT_MODES: readonly RolloutMode[] = ["owner", "alongside"];
+export const DEFAULT_ROLLOUT: RolloutMode = "owner";
 
 export interface EnvoyFilterOptions {
   /** metadata.name of the EnvoyFilter. */
@@ -15,10 +27,15 @@ export interface EnvoyFilterOptions {
   selector: Record<string, string>;
   /** Where the gateway mounts the module (a ConfigMap or image volume). */
   wasmPath: string;
+  /** Who matches routes in Envoy; default owner. */
+  rollout?: RolloutMode;
 }
 
 /** Istio's default route retry policy (pilot/pkg/networking/core/route/retry/retry.go DefaultPolicy). */
 const ISTIO_DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+
+/** Name of the virtual host added where a route table has no `*` domain (see catchAllNeeded). */
+export const CATCH_ALL_VHOST = "gatewasm-catch-all";
 
 function duration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(3).replace(/0+$/, "")}s`;
@@ -48,17 +65,21 @@ export function retryPolicy(retries: RetryPolicy | null): Record<string, unknown
   return policy;
 }
 
+/** One generated route: matches the filter's cluster header (and policy id), routes on it. */
 function routeFor(config: FilterConfig, policy: RoutePolicy | null): Record<string, unknown> {
   const clusterHeader = config.clusterHeader;
   const policyHeader = config.policyHeader ?? DEFAULT_POLICY_HEADER;
   const timeoutMs = policy?.timeoutMs ?? 0;
+  const timeout = duration(timeoutMs);
   const action: Record<string, unknown> = {
     cluster_header: clusterHeader,
     cluster_not_found_response_code: "SERVICE_UNAVAILABLE",
-    // Istio disables Envoy's 15 s default route timeout unless the VirtualService sets one.
-    timeout: duration(timeoutMs),
+    // Istio disables Envoy's 15 s default route timeout unless the VirtualService sets one, and
+    // always lets a grpc-timeout header bound the stream, capped by the route timeout
+    // (pilot/pkg/networking/core/route/route.go setTimeout: GrpcTimeoutHeaderMax = timeout).
+    timeout,
+    max_stream_duration: { grpc_timeout_header_max: timeout },
   };
-  if (timeoutMs > 0) action.max_stream_duration = { grpc_timeout_header_max: duration(timeoutMs) };
   const retry = retryPolicy(policy?.retries ?? null);
   if (retry) action.retry_policy = retry;
   const headers: Array<Record<string, unknown>> = [{ name: clusterHeader, present_match: true }];
@@ -74,11 +95,33 @@ function routeFor(config: FilterConfig, policy: RoutePolicy | null): Record<stri
 }
 
 /**
- * The EnvoyFilter for one gateway workload. `configBytes` is the binary filter configuration,
- * passed to the plugin verbatim as a BytesValue.
+ * The EnvoyFilter match for one route table. Istio names a gateway's plaintext route
+ * configuration after the port its listener binds (`http.8080` for server port 80 behind
+ * istio-ingressgateway's Service), and its patch code resolves `portNumber` through the same
+ * port map (pilot/pkg/networking/core/envoyfilter/rc_patch.go routeConfigurationMatch,
+ * anyPortMatches), so the server port alone selects it; a `name` would have to be the listener
+ * port's. HTTPS route configurations are one per server (`https.<port>.<portName>.<gw>.<ns>`), and
+ * the name tells them apart.
  */
-export function buildEnvoyFilter(config: FilterConfig, configBytes: Uint8Array, policies: RoutePolicy[], options: EnvoyFilterOptions): Record<string, unknown> {
-  const configPatches: Array<Record<string, unknown>> = [{
+function routeConfigurationMatch(table: RouteTable): Record<string, unknown> {
+  return table.tls ? { portNumber: table.port, name: table.name } : { portNumber: table.port };
+}
+
+/**
+ * After the filter rewrites `:authority` it clears the route cache, and Envoy matches the virtual
+ * host again with the new authority. A route table whose domains do not include `*` would then
+ * find no virtual host and answer 404 (route_not_found); a `*` virtual host carrying the
+ * generated routes catches those requests. Only requests the filter forwarded carry the cluster
+ * header the routes need; everything else it answered itself. Istio adds its own `*` (blackhole)
+ * virtual host to a route configuration with none (route/gateway.go buildGatewayHTTPRouteConfig),
+ * and two `*` domains would make Envoy reject the configuration.
+ */
+function catchAllNeeded(table: RouteTable): boolean {
+  return table.virtualHosts.length > 0 && !table.virtualHosts.some((v) => v.domain === "*");
+}
+
+function wasmFilterPatch(configBytes: Uint8Array, options: EnvoyFilterOptions): Record<string, unknown> {
+  return {
     applyTo: "HTTP_FILTER",
     match: {
       context: "GATEWAY",
@@ -94,7 +137,8 @@ export function buildEnvoyFilter(config: FilterConfig, configBytes: Uint8Array, 
             name: "gatewasm",
             root_id: ROOT_ID,
             // Fail closed: with the filter gone, a client-supplied cluster header would route.
-            fail_open: false,
+            // (failure_policy replaces the deprecated fail_open in Envoy's PluginConfig.)
+            failure_policy: "FAIL_CLOSED",
             vm_config: {
               vm_id: "gatewasm",
               runtime: "envoy.wasm.runtime.v8",
@@ -108,18 +152,55 @@ export function buildEnvoyFilter(config: FilterConfig, configBytes: Uint8Array, 
         },
       },
     },
-  }];
-  for (const table of config.routeTables) {
-    // INSERT_FIRST puts each route ahead of Istio's; the policy routes and the default route
-    // exclude each other through the policy header, so their relative order does not matter.
-    for (const policy of [null, ...policies]) {
-      configPatches.push({
-        applyTo: "HTTP_ROUTE",
-        match: { context: "GATEWAY", routeConfiguration: { portNumber: table.port, name: table.name } },
-        patch: { operation: "INSERT_FIRST", value: routeFor(config, policy) },
-      });
-    }
+  };
+}
+
+/** Istio's per-route fault configuration replaced by an empty one: the filter injects faults. */
+function neutralisedFaults(): Record<string, unknown> {
+  return {
+    typed_per_filter_config: {
+      "envoy.filters.http.fault": { "@type": "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault" },
+    },
+  };
+}
+
+/** The route-configuration patches for one table, in the order Istio applies them. */
+function tablePatches(config: FilterConfig, table: RouteTable, policies: RoutePolicy[], mode: RolloutMode): Array<Record<string, unknown>> {
+  const match = { context: "GATEWAY", routeConfiguration: routeConfigurationMatch(table) };
+  const generated = [null, ...policies].map((p) => routeFor(config, p));
+  const patches: Array<Record<string, unknown>> = [];
+  // Istio applies a virtual host's route REMOVE/MERGE patches before its adds (rc_patch.go
+  // patchHTTPRoutes), so the generated routes survive the REMOVE of every route.
+  if (mode === "owner") {
+    patches.push({ applyTo: "HTTP_ROUTE", match, patch: { operation: "REMOVE" } });
+  } else {
+    patches.push({ applyTo: "HTTP_ROUTE", match, patch: { operation: "MERGE", value: neutralisedFaults() } });
   }
+  // INSERT_FIRST puts each route ahead of any other; the policy routes and the default route
+  // exclude each other through the policy header, so their relative order does not matter.
+  for (const route of generated) {
+    patches.push({ applyTo: "HTTP_ROUTE", match, patch: { operation: "INSERT_FIRST", value: route } });
+  }
+  // Added virtual hosts get no route patches (patchVirtualHosts adds them after patching the
+  // existing ones), so this one carries the generated routes itself.
+  if (catchAllNeeded(table)) {
+    patches.push({
+      applyTo: "VIRTUAL_HOST",
+      match,
+      patch: { operation: "ADD", value: { name: CATCH_ALL_VHOST, domains: ["*"], routes: generated } },
+    });
+  }
+  return patches;
+}
+
+/**
+ * The EnvoyFilter for one gateway workload. `configBytes` is the binary filter configuration,
+ * passed to the plugin verbatim as a BytesValue.
+ */
+export function buildEnvoyFilter(config: FilterConfig, configBytes: Uint8Array, policies: RoutePolicy[], options: EnvoyFilterOptions): Record<string, unknown> {
+  const mode = options.rollout ?? DEFAULT_ROLLOUT;
+  const configPatches: Array<Record<string, unknown>> = [wasmFilterPatch(configBytes, options)];
+  for (const table of config.routeTables) configPatches.push(...tablePatches(config, table, policies, mode));
   return {
     apiVersion: "networking.istio.io/v1alpha3",
     kind: "EnvoyFilter",

@@ -42,21 +42,45 @@ describe("generated EnvoyFilter", () => {
     expect(filter.match.listener.filterChain.filter.subFilter.name).toBe("envoy.filters.http.router");
     const config = filter.patch.value.typed_config.config;
     expect(config.root_id).toBe(ROOT_ID);
-    expect(config.fail_open).toBe(false);
+    // Envoy's PluginConfig.failure_policy (fail_open is deprecated): a dead VM answers 503.
+    expect(config.failure_policy).toBe("FAIL_CLOSED");
+    expect(config.fail_open).toBeUndefined();
     expect(config.vm_config.runtime).toBe("envoy.wasm.runtime.v8");
     expect(Buffer.from(config.configuration.value, "base64")).toEqual(Buffer.from(compiled!.bytes));
   });
 
   it("puts a cluster_header route first in every route table, stripping the internal headers", () => {
-    const routes = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_ROUTE");
-    const tables = compiled!.config.routeTables.map((t) => t.name);
-    expect(new Set(routes.map((p: any) => p.match.routeConfiguration.name))).toEqual(new Set(tables));
+    const routes = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_ROUTE" && p.patch.operation === "INSERT_FIRST");
+    // Plaintext tables are matched by server port alone (Istio names them after the listener
+    // port: http.8080); HTTPS tables by port and name.
+    const matched = new Set(routes.map((p: any) => JSON.stringify(p.match.routeConfiguration)));
+    const expected = new Set(compiled!.config.routeTables.map((t) => JSON.stringify(t.tls ? { portNumber: t.port, name: t.name } : { portNumber: t.port })));
+    expect(matched).toEqual(expected);
     for (const p of routes) {
-      expect(p.patch.operation).toBe("INSERT_FIRST");
       expect(p.patch.value.route.cluster_header).toBe(compiled!.config.clusterHeader);
       expect(p.patch.value.request_headers_to_remove).toContain(compiled!.config.clusterHeader);
-      // Istio's default for a gateway route: no route timeout.
-      if (p.patch.value.name === "gatewasm") expect(p.patch.value.route.timeout).toBe("0s");
+      // Istio's default for a gateway route: no route timeout; grpc-timeout honoured uncapped.
+      if (p.patch.value.name === "gatewasm") {
+        expect(p.patch.value.route.timeout).toBe("0s");
+        expect(p.patch.value.route.max_stream_duration).toEqual({ grpc_timeout_header_max: "0s" });
+      }
     }
+  });
+
+  it("owner rollout (default) removes Istio's routes of every table before inserting its own", () => {
+    const removes = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_ROUTE" && p.patch.operation === "REMOVE");
+    expect(removes.length).toBe(compiled!.config.routeTables.length);
+  });
+
+  it("alongside rollout keeps Istio's routes and empties their per-route fault config", () => {
+    const alongside = buildEnvoyFilter(compiled!.config, compiled!.bytes, compiled!.policies, {
+      name: "gatewasm", namespace: "istio-system", selector: { istio: "ingressgateway" }, wasmPath: "/x.wasm", rollout: "alongside",
+    }) as Record<string, any>;
+    expect(validateSchema(asResource(parse(stringify(alongside))))).toEqual([]);
+    const ops = alongside.spec.configPatches.map((p: any) => p.patch.operation);
+    expect(ops).not.toContain("REMOVE");
+    const merges = alongside.spec.configPatches.filter((p: any) => p.patch.operation === "MERGE");
+    expect(merges.length).toBe(compiled!.config.routeTables.length);
+    for (const m of merges) expect(Object.keys(m.patch.value.typed_per_filter_config)).toEqual(["envoy.filters.http.fault"]);
   });
 });
