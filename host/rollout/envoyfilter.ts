@@ -75,10 +75,12 @@ function routeFor(config: FilterConfig, policy: RoutePolicy | null): Record<stri
     cluster_header: clusterHeader,
     cluster_not_found_response_code: "SERVICE_UNAVAILABLE",
     // Istio disables Envoy's 15 s default route timeout unless the VirtualService sets one, and
-    // always lets a grpc-timeout header bound the stream, capped by the route timeout
-    // (pilot/pkg/networking/core/route/route.go setTimeout: GrpcTimeoutHeaderMax = timeout).
+    // always lets a grpc-timeout header bound the stream, capped by the route timeout (0s: no
+    // cap), through the deprecated max_grpc_timeout (pilot/pkg/networking/core/route/route.go
+    // setTimeout: "Use deprecated value for now as the replacement MaxStreamDuration has some
+    // regressions").
     timeout,
-    max_stream_duration: { grpc_timeout_header_max: timeout },
+    max_grpc_timeout: timeout,
   };
   const retry = retryPolicy(policy?.retries ?? null);
   if (retry) action.retry_policy = retry;

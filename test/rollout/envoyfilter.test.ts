@@ -62,7 +62,7 @@ describe("generated EnvoyFilter", () => {
       // Istio's default for a gateway route: no route timeout; grpc-timeout honoured uncapped.
       if (p.patch.value.name === "gatewasm") {
         expect(p.patch.value.route.timeout).toBe("0s");
-        expect(p.patch.value.route.max_stream_duration).toEqual({ grpc_timeout_header_max: "0s" });
+        expect(p.patch.value.route.max_grpc_timeout).toBe("0s");
       }
     }
   });
