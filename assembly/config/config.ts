@@ -1,12 +1,14 @@
 // The loaded filter configuration: the binary blob the host compiled (docs/config-format.md),
 // kept as is in linear memory. `validateConfig` checks every offset, index and list once at
-// configure time, so the request path can read records without bounds checks and can never
-// run off the blob or loop.
+// configure time — every invariant of docs/config-format.md "Invariants" — so the request path
+// can read records without bounds checks, can never run off the blob or loop, and never meets
+// more candidates or a longer matched prefix than it was sized for.
 import {
-  DestF, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, FORMAT_VERSION, MAGIC, MatcherF, NONE, RouteF,
+  DestF, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, FORMAT_VERSION, MAGIC, MatcherF, NONE, PathKind, RouteF,
   Section, TableF, TrieF, VHostF, WildF,
 } from "./layout";
 import { regexPrepare } from "../regex";
+import { bytesEqual, fnv1a, fnv1aLower, lowerAscii } from "../util/bytes";
 
 /** Start address and count of every section of the active configuration. */
 export class Config {
@@ -41,8 +43,58 @@ function fail(message: string): bool {
   return false;
 }
 
+// Header-name bytes the filter may write as its own cluster / policy header: RFC 9110 token
+// characters, lower case (Envoy stores header keys lower-cased; a pseudo-header is not a token).
+function isLowerToken(ptr: usize, len: usize): bool {
+  if (len == 0) return false;
+  for (let i: usize = 0; i < len; i++) {
+    const b = <u32>load<u8>(ptr + i);
+    const ok = (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x21 || (b >= 0x23 && b <= 0x27)
+      || b == 0x2a || b == 0x2b || b == 0x2d || b == 0x2e || b == 0x5e || b == 0x5f || b == 0x60 || b == 0x7c || b == 0x7e;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** What a hash table's keyed lists index (each kind has its own entry invariant). */
+const enum Index { Domain = 0, Suffix = 1, Path = 2, PathIgnoreCase = 3 }
+
 class Checker {
-  constructor(public c: Config) {}
+  /** u8 per route: times the route was reached from its virtual host's path index. */
+  routeSeen: usize = 0;
+  /** u8 per route / virtual host: already inside some virtual host's / route table's range. */
+  routeOwned: usize = 0;
+  vhostOwned: usize = 0;
+  /** u8 per trie node: visited by a trie walk (a node reached twice is shared: refused). */
+  nodeSeen: usize = 0;
+  /** Trie walk: stack of (node, depth) and the bytes of the path to the current node. */
+  stack: usize = 0;
+  path: usize = 0;
+  // The owner of the index being checked: its range of targets and, for suffixes, the length.
+  rangeStart: u32 = 0;
+  rangeCount: u32 = 0;
+  suffixLen: u32 = 0;
+
+  constructor(public c: Config) {
+    const routes = <usize>c.count(Section.Routes);
+    const nodes = <usize>c.count(Section.TrieNodes);
+    this.routeSeen = zeroed(routes);
+    this.routeOwned = zeroed(routes);
+    this.vhostOwned = zeroed(<usize>c.count(Section.VHosts));
+    this.nodeSeen = zeroed(nodes);
+    this.stack = heap.alloc((2 * nodes + 2) * 8);
+    this.path = heap.alloc(nodes + 1);
+  }
+
+  /** The raw blocks go back to the heap whatever the verdict: a refused blob leaves nothing. */
+  free(): void {
+    heap.free(this.routeSeen);
+    heap.free(this.routeOwned);
+    heap.free(this.vhostOwned);
+    heap.free(this.nodeSeen);
+    heap.free(this.stack);
+    heap.free(this.path);
+  }
 
   str(off: u32, len: u32, nullable: bool): bool {
     if (off == NONE) return nullable && len == 0;
@@ -68,24 +120,141 @@ class Checker {
     return true;
   }
 
-  /** A hash table whose keyed lists (keyOff, keyLen, count, items...) have items below `limit`. */
-  hashTable(start: u32, size: u32, limit: u32): bool {
+  @inline inRange(item: u32): bool { return item >= this.rangeStart && item - this.rangeStart < this.rangeCount; }
+
+  /** Claims [start, start + count) of a section for one owner; false if another owner has it. */
+  claim(marks: usize, start: u32, count: u32): bool {
+    for (let i = start; i < start + count; i++) {
+      if (load<u8>(marks + i) != 0) return false;
+      store<u8>(marks + i, 1);
+    }
+    return true;
+  }
+
+  /** A route reached from the path index of the virtual host being checked: once, and its own. */
+  reach(route: u32): bool {
+    if (!this.inRange(route) || load<u8>(this.routeSeen + route) != 0) return false;
+    store<u8>(this.routeSeen + route, 1);
+    return true;
+  }
+
+  /**
+   * An open-addressing hash table: power-of-two size inside Slots, at least one empty slot (so
+   * every probe ends), and each keyed list (keyOff, keyLen, count, items...) holding a key
+   * whose FNV-1a the slot stores and the targets `kind` allows.
+   */
+  hashTable(start: u32, size: u32, kind: Index): bool {
+    const c = this.c;
     if (start == NONE) return size == 0;
     if (size == 0 || (size & (size - 1)) != 0 || !this.range(start, size, Section.Slots)) return false;
+    const lower = kind != Index.Path;
     let used: u32 = 0;
     for (let i: u32 = 0; i < size; i++) {
-      const value = this.c.word(Section.Slots, 2, start + i, 1);
+      const value = c.word(Section.Slots, 2, start + i, 1);
       if (value == NONE) continue;
       used++;
-      if (value + 2 >= this.c.count(Section.Lists)) return false;
-      if (!this.str(this.c.listWord(value), this.c.listWord(value + 1), false)) return false;
-      if (!this.list(value + 2, limit)) return false;
+      if (value == 0 || <u64>value + 3 > <u64>c.count(Section.Lists)) return false;
+      const keyOff = c.listWord(value);
+      const keyLen = c.listWord(value + 1);
+      if (!this.str(keyOff, keyLen, false)) return false;
+      const key = c.stringPtr(keyOff);
+      const hash = lower ? fnv1aLower(key, keyLen) : fnv1a(key, keyLen);
+      if (c.word(Section.Slots, 2, start + i, 0) != hash) return false;
+      if (!this.list(value + 2, NONE)) return false;
+      const n = c.listWord(value + 2);
+      if (kind == Index.Domain || kind == Index.Suffix) {
+        // findVirtualHost takes the list's first item: exactly one, a host of this table.
+        if (n != 1 || !this.inRange(c.listWord(value + 3))) return false;
+        if (kind == Index.Suffix && keyLen != this.suffixLen) return false;
+        continue;
+      }
+      for (let j: u32 = 0; j < n; j++) {
+        const r = c.listWord(value + 3 + j);
+        if (!this.reach(r)) return false;
+        const W = RouteF.Words;
+        if (c.word(Section.Routes, W, r, RouteF.PathKind) != PathKind.Exact) return false;
+        if (c.word(Section.Routes, W, r, RouteF.IgnoreCase) != (kind == Index.PathIgnoreCase ? 1 : 0)) return false;
+        const p = c.stringPtr(c.word(Section.Routes, W, r, RouteF.PathOff));
+        const pLen = c.word(Section.Routes, W, r, RouteF.PathLen);
+        if (pLen != keyLen) return false;
+        for (let b: u32 = 0; b < pLen; b++) {
+          const want = lower ? lowerAscii(load<u8>(p + b)) : <u32>load<u8>(p + b);
+          if (<u32>load<u8>(key + b) != want) return false;
+        }
+      }
     }
-    return used < size; // at least one empty slot, so every probe ends
+    return used < size;
+  }
+
+  /**
+   * A prefix trie of the virtual host being checked: a tree (no node reached twice, the root
+   * has no sibling, siblings in ascending byte order) whose node at depth d lists only prefix
+   * routes of this host, of the trie's case mode, whose path is exactly the d bytes leading
+   * there — so the matched length a rewrite uses never exceeds the request path.
+   */
+  trie(root: u32, ignoreCase: bool): bool {
+    const c = this.c;
+    if (root == NONE) return true;
+    if (c.word(Section.TrieNodes, TrieF.Words, root, TrieF.NextSibling) != NONE) return false;
+    let top: usize = 0;
+    store<u32>(this.stack, root);
+    store<u32>(this.stack, 0, 4);
+    top = 1;
+    while (top > 0) {
+      top--;
+      const node = load<u32>(this.stack + top * 8);
+      const depth = load<u32>(this.stack + top * 8, 4);
+      if (load<u8>(this.nodeSeen + node) != 0) return false;
+      store<u8>(this.nodeSeen + node, 1);
+      const byte = c.word(Section.TrieNodes, TrieF.Words, node, TrieF.Byte);
+      if (depth > 0) store<u8>(this.path + depth - 1, <u8>byte);
+      const list = c.word(Section.TrieNodes, TrieF.Words, node, TrieF.List);
+      if (list != NONE) {
+        const n = c.listWord(list);
+        for (let j: u32 = 0; j < n; j++) {
+          const r = c.listWord(list + 1 + j);
+          if (!this.reach(r)) return false;
+          const W = RouteF.Words;
+          if (c.word(Section.Routes, W, r, RouteF.PathKind) != PathKind.Prefix) return false;
+          if (c.word(Section.Routes, W, r, RouteF.IgnoreCase) != (ignoreCase ? 1 : 0)) return false;
+          if (c.word(Section.Routes, W, r, RouteF.PathLen) != depth) return false;
+          const p = c.stringPtr(c.word(Section.Routes, W, r, RouteF.PathOff));
+          for (let b: u32 = 0; b < depth; b++) {
+            const want = ignoreCase ? lowerAscii(load<u8>(p + b)) : <u32>load<u8>(p + b);
+            if (<u32>load<u8>(this.path + b) != want) return false;
+          }
+        }
+      }
+      // Links only point forward (checked per node), so at most one push per link: the
+      // stack of 2 × nodes + 2 entries cannot overflow.
+      const sibling = c.word(Section.TrieNodes, TrieF.Words, node, TrieF.NextSibling);
+      if (sibling != NONE && node != root) {
+        if (c.word(Section.TrieNodes, TrieF.Words, sibling, TrieF.Byte) <= byte) return false;
+        store<u32>(this.stack + top * 8, sibling);
+        store<u32>(this.stack + top * 8, depth, 4);
+        top++;
+      }
+      const child = c.word(Section.TrieNodes, TrieF.Words, node, TrieF.FirstChild);
+      if (child != NONE) {
+        store<u32>(this.stack + top * 8, child);
+        store<u32>(this.stack + top * 8, depth + 1, 4);
+        top++;
+      }
+    }
+    return true;
   }
 }
 
-/** Reads the section table of a blob into `c` and checks everything; false with `configError` set. */
+function zeroed(bytes: usize): usize {
+  const p = heap.alloc(bytes == 0 ? 1 : bytes);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+/**
+ * Reads the section table of a blob into `c` and checks every invariant the request path
+ * relies on (docs/config-format.md "Invariants"); false with `configError` set.
+ */
 export function validateConfig(c: Config, base: usize, length: u32): bool {
   const headerBytes: u32 = (HEADER_WORDS + Section.Count * 2 + GLOBAL_WORDS) << 2;
   if (length < headerBytes) return fail("configuration is too short (" + length.toString() + " bytes)");
@@ -106,41 +275,53 @@ export function validateConfig(c: Config, base: usize, length: u32): bool {
     unchecked(c.sectionCount[s] = count);
   }
   const k = new Checker(c);
-  if (!k.str(c.global(G.ClusterHeaderOff), c.global(G.ClusterHeaderLen), false) || c.global(G.ClusterHeaderLen) == 0) return fail("bad cluster header name");
-  if (!k.str(c.global(G.PolicyHeaderOff), c.global(G.PolicyHeaderLen), false) || c.global(G.PolicyHeaderLen) == 0) return fail("bad policy header name");
+  const ok = validateSections(c, k);
+  k.free();
+  return ok;
+}
+
+function validateSections(c: Config, k: Checker): bool {
+  const clusterOff = c.global(G.ClusterHeaderOff);
+  const clusterLen = c.global(G.ClusterHeaderLen);
+  const policyOff = c.global(G.PolicyHeaderOff);
+  const policyLen = c.global(G.PolicyHeaderLen);
+  if (!k.str(clusterOff, clusterLen, false) || !isLowerToken(c.stringPtr(clusterOff), clusterLen)) return fail("bad cluster header name");
+  if (!k.str(policyOff, policyLen, false) || !isLowerToken(c.stringPtr(policyOff), policyLen)) return fail("bad policy header name");
+  if (bytesEqual(c.stringPtr(clusterOff), clusterLen, c.stringPtr(policyOff), policyLen)) return fail("the cluster and policy headers have the same name");
 
   const vhosts = c.count(Section.VHosts);
   const routes = c.count(Section.Routes);
+  const TW = TableF.Words;
   for (let i: u32 = 0; i < c.count(Section.Tables); i++) {
-    const sniStart = c.word(Section.Tables, TableF.Words, i, TableF.SniStart);
-    const sniCount = c.word(Section.Tables, TableF.Words, i, TableF.SniCount);
-    if (!k.range(sniStart, sniCount, Section.Sni)) return fail("table " + i.toString() + ": bad SNI range");
-    if (!k.range(c.word(Section.Tables, TableF.Words, i, TableF.VHostStart), c.word(Section.Tables, TableF.Words, i, TableF.VHostCount), Section.VHosts)) return fail("table " + i.toString() + ": bad virtual host range");
-    if (!k.hashTable(c.word(Section.Tables, TableF.Words, i, TableF.ExactSlots), c.word(Section.Tables, TableF.Words, i, TableF.ExactSlotCount), vhosts)) return fail("table " + i.toString() + ": bad domain index");
-    const wildStart = c.word(Section.Tables, TableF.Words, i, TableF.WildStart);
-    const wildCount = c.word(Section.Tables, TableF.Words, i, TableF.WildCount);
-    if (!k.range(wildStart, wildCount, Section.WildGroups)) return fail("table " + i.toString() + ": bad wildcard range");
+    const at = "table " + i.toString() + ": ";
+    const sniStart = c.word(Section.Tables, TW, i, TableF.SniStart);
+    const sniCount = c.word(Section.Tables, TW, i, TableF.SniCount);
+    if (!k.range(sniStart, sniCount, Section.Sni)) return fail(at + "bad SNI range");
+    const vStart = c.word(Section.Tables, TW, i, TableF.VHostStart);
+    const vCount = c.word(Section.Tables, TW, i, TableF.VHostCount);
+    if (!k.range(vStart, vCount, Section.VHosts)) return fail(at + "bad virtual host range");
+    if (!k.claim(k.vhostOwned, vStart, vCount)) return fail(at + "virtual hosts shared with another table");
+    k.rangeStart = vStart;
+    k.rangeCount = vCount;
+    if (!k.hashTable(c.word(Section.Tables, TW, i, TableF.ExactSlots), c.word(Section.Tables, TW, i, TableF.ExactSlotCount), Index.Domain)) return fail(at + "bad domain index");
+    const wildStart = c.word(Section.Tables, TW, i, TableF.WildStart);
+    const wildCount = c.word(Section.Tables, TW, i, TableF.WildCount);
+    if (!k.range(wildStart, wildCount, Section.WildGroups)) return fail(at + "bad wildcard range");
+    let previous: u32 = NONE;
     for (let g: u32 = wildStart; g < wildStart + wildCount; g++) {
-      if (!k.hashTable(c.word(Section.WildGroups, WildF.Words, g, WildF.Slots), c.word(Section.WildGroups, WildF.Words, g, WildF.SlotCount), vhosts)) return fail("table " + i.toString() + ": bad wildcard index");
+      // Envoy tries suffix wildcards longest first: lengths strictly decrease.
+      const suffixLen = c.word(Section.WildGroups, WildF.Words, g, WildF.SuffixLen);
+      if (suffixLen >= previous) return fail(at + "wildcard groups out of order");
+      previous = suffixLen;
+      k.suffixLen = suffixLen;
+      if (!k.hashTable(c.word(Section.WildGroups, WildF.Words, g, WildF.Slots), c.word(Section.WildGroups, WildF.Words, g, WildF.SlotCount), Index.Suffix)) return fail(at + "bad wildcard index");
     }
-    const star = c.word(Section.Tables, TableF.Words, i, TableF.StarVHost);
-    if (star != NONE && star >= vhosts) return fail("table " + i.toString() + ": bad catch-all virtual host");
-    if (!k.str(c.word(Section.Tables, TableF.Words, i, TableF.NameOff), c.word(Section.Tables, TableF.Words, i, TableF.NameLen), false)) return fail("table " + i.toString() + ": bad name");
+    const star = c.word(Section.Tables, TW, i, TableF.StarVHost);
+    if (star != NONE && !k.inRange(star)) return fail(at + "bad catch-all virtual host");
+    if (!k.str(c.word(Section.Tables, TW, i, TableF.NameOff), c.word(Section.Tables, TW, i, TableF.NameLen), false)) return fail(at + "bad name");
   }
   for (let i: u32 = 0; i < c.count(Section.Sni); i++) {
     if (!k.str(c.word(Section.Sni, 2, i, 0), c.word(Section.Sni, 2, i, 1), false)) return fail("bad SNI host " + i.toString());
-  }
-  for (let i: u32 = 0; i < vhosts; i++) {
-    if (!k.str(c.word(Section.VHosts, VHostF.Words, i, VHostF.NameOff), c.word(Section.VHosts, VHostF.Words, i, VHostF.NameLen), false)
-      || !k.str(c.word(Section.VHosts, VHostF.Words, i, VHostF.DomainOff), c.word(Section.VHosts, VHostF.Words, i, VHostF.DomainLen), false)) return fail("virtual host " + i.toString() + ": bad name");
-    if (!k.range(c.word(Section.VHosts, VHostF.Words, i, VHostF.RouteStart), c.word(Section.VHosts, VHostF.Words, i, VHostF.RouteCount), Section.Routes)) return fail("virtual host " + i.toString() + ": bad route range");
-    if (!k.hashTable(c.word(Section.VHosts, VHostF.Words, i, VHostF.ExactSlots), c.word(Section.VHosts, VHostF.Words, i, VHostF.ExactSlotCount), routes)
-      || !k.hashTable(c.word(Section.VHosts, VHostF.Words, i, VHostF.ExactICSlots), c.word(Section.VHosts, VHostF.Words, i, VHostF.ExactICSlotCount), routes)) return fail("virtual host " + i.toString() + ": bad path index");
-    const trieRoot = c.word(Section.VHosts, VHostF.Words, i, VHostF.TrieRoot);
-    const trieICRoot = c.word(Section.VHosts, VHostF.Words, i, VHostF.TrieICRoot);
-    if ((trieRoot != NONE && trieRoot >= c.count(Section.TrieNodes)) || (trieICRoot != NONE && trieICRoot >= c.count(Section.TrieNodes))) return fail("virtual host " + i.toString() + ": bad trie root");
-    const other = c.word(Section.VHosts, VHostF.Words, i, VHostF.OtherList);
-    if (other != NONE && !k.list(other, routes)) return fail("virtual host " + i.toString() + ": bad route list");
   }
   const nodes = c.count(Section.TrieNodes);
   for (let i: u32 = 0; i < nodes; i++) {
@@ -152,6 +333,7 @@ export function validateConfig(c: Config, base: usize, length: u32): bool {
     const list = c.word(Section.TrieNodes, TrieF.Words, i, TrieF.List);
     if (list != NONE && !k.list(list, routes)) return fail("trie node " + i.toString() + ": bad route list");
   }
+  // Route fields first: the path indexes below read the kind and path of the routes they reach.
   const matchers = c.count(Section.Matchers);
   for (let i: u32 = 0; i < matchers; i++) {
     const kind = c.word(Section.Matchers, MatcherF.Words, i, MatcherF.Kind);
@@ -166,20 +348,74 @@ export function validateConfig(c: Config, base: usize, length: u32): bool {
   for (let i: u32 = 0; i < ops; i++) {
     const kind = c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.Kind);
     if (kind < 1 || kind > 3) return fail("header operation " + i.toString() + ": bad kind");
-    if (!k.str(c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.NameOff), c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.NameLen), false)
+    const nameOff = c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.NameOff);
+    const nameLen = c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.NameLen);
+    if (!k.str(nameOff, nameLen, false)
       || !k.str(c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.ValueOff), c.word(Section.HeaderOps, HeaderOpF.Words, i, HeaderOpF.ValueLen), kind == 3)) return fail("header operation " + i.toString() + ": bad string");
+    // Envoy refuses header operations on pseudo-headers (and on no name at all).
+    if (nameLen == 0 || load<u8>(c.stringPtr(nameOff)) == 0x3a) return fail("header operation " + i.toString() + ": bad name");
   }
   for (let i: u32 = 0; i < c.count(Section.Dests); i++) {
+    const at = "destination " + i.toString() + ": ";
     if (!k.str(c.word(Section.Dests, DestF.Words, i, DestF.ClusterOff), c.word(Section.Dests, DestF.Words, i, DestF.ClusterLen), false)
-      || !k.str(c.word(Section.Dests, DestF.Words, i, DestF.AuthorityOff), c.word(Section.Dests, DestF.Words, i, DestF.AuthorityLen), true)) return fail("destination " + i.toString() + ": bad string");
+      || !k.str(c.word(Section.Dests, DestF.Words, i, DestF.AuthorityOff), c.word(Section.Dests, DestF.Words, i, DestF.AuthorityLen), true)) return fail(at + "bad string");
+    const exists = c.word(Section.Dests, DestF.Words, i, DestF.Exists);
+    if (exists > 1) return fail(at + "bad cluster flag");
+    // An empty cluster header value would leave the router nothing to route on.
+    if (exists == 1 && c.word(Section.Dests, DestF.Words, i, DestF.ClusterLen) == 0) return fail(at + "empty cluster name");
     if (!k.range(c.word(Section.Dests, DestF.Words, i, DestF.ReqOpStart), c.word(Section.Dests, DestF.Words, i, DestF.ReqOpCount), Section.HeaderOps)
-      || !k.range(c.word(Section.Dests, DestF.Words, i, DestF.RespOpStart), c.word(Section.Dests, DestF.Words, i, DestF.RespOpCount), Section.HeaderOps)) return fail("destination " + i.toString() + ": bad header operations");
+      || !k.range(c.word(Section.Dests, DestF.Words, i, DestF.RespOpStart), c.word(Section.Dests, DestF.Words, i, DestF.RespOpCount), Section.HeaderOps)) return fail(at + "bad header operations");
   }
   for (let i: u32 = 0; i < c.count(Section.Faults); i++) {
-    if (c.word(Section.Faults, FaultF.Words, i, FaultF.DelayPerMillion) > 1000000 || c.word(Section.Faults, FaultF.Words, i, FaultF.AbortPerMillion) > 1000000) return fail("fault " + i.toString() + ": bad percentage");
+    const at = "fault " + i.toString() + ": ";
+    const abortPerMillion = c.word(Section.Faults, FaultF.Words, i, FaultF.AbortPerMillion);
+    if (c.word(Section.Faults, FaultF.Words, i, FaultF.DelayPerMillion) > 1000000 || abortPerMillion > 1000000) return fail(at + "bad percentage");
+    // Envoy's fault filter: an HTTP abort status in [200, 600), else a gRPC status 0..16.
+    const http = c.word(Section.Faults, FaultF.Words, i, FaultF.AbortHttp);
+    const grpc = c.word(Section.Faults, FaultF.Words, i, FaultF.AbortGrpc);
+    if (abortPerMillion != 0 && (http != 0 ? http < 200 || http >= 600 : grpc > 16)) return fail(at + "bad abort status");
   }
   for (let i: u32 = 0; i < routes; i++) {
     if (!validateRoute(c, k, i)) return false;
+  }
+  for (let i: u32 = 0; i < vhosts; i++) {
+    if (!validateVirtualHost(c, k, i)) return false;
+  }
+  return true;
+}
+
+function validateVirtualHost(c: Config, k: Checker, i: u32): bool {
+  const W = VHostF.Words;
+  const at = "virtual host " + i.toString() + ": ";
+  if (!k.str(c.word(Section.VHosts, W, i, VHostF.NameOff), c.word(Section.VHosts, W, i, VHostF.NameLen), false)
+    || !k.str(c.word(Section.VHosts, W, i, VHostF.DomainOff), c.word(Section.VHosts, W, i, VHostF.DomainLen), false)) return fail(at + "bad name");
+  const start = c.word(Section.VHosts, W, i, VHostF.RouteStart);
+  const count = c.word(Section.VHosts, W, i, VHostF.RouteCount);
+  if (!k.range(start, count, Section.Routes)) return fail(at + "bad route range");
+  if (!k.claim(k.routeOwned, start, count)) return fail(at + "routes shared with another virtual host");
+  k.rangeStart = start;
+  k.rangeCount = count;
+  if (!k.hashTable(c.word(Section.VHosts, W, i, VHostF.ExactSlots), c.word(Section.VHosts, W, i, VHostF.ExactSlotCount), Index.Path)
+    || !k.hashTable(c.word(Section.VHosts, W, i, VHostF.ExactICSlots), c.word(Section.VHosts, W, i, VHostF.ExactICSlotCount), Index.PathIgnoreCase)) return fail(at + "bad path index");
+  const nodes = c.count(Section.TrieNodes);
+  const trieRoot = c.word(Section.VHosts, W, i, VHostF.TrieRoot);
+  const trieICRoot = c.word(Section.VHosts, W, i, VHostF.TrieICRoot);
+  if ((trieRoot != NONE && trieRoot >= nodes) || (trieICRoot != NONE && trieICRoot >= nodes)) return fail(at + "bad trie root");
+  if (!k.trie(trieRoot, false) || !k.trie(trieICRoot, true)) return fail(at + "bad prefix trie");
+  const other = c.word(Section.VHosts, W, i, VHostF.OtherList);
+  if (other != NONE) {
+    if (!k.list(other, NONE)) return fail(at + "bad route list");
+    for (let j: u32 = 0; j < c.listWord(other); j++) {
+      const r = c.listWord(other + 1 + j);
+      if (!k.reach(r)) return fail(at + "bad route list");
+      const kind = c.word(Section.Routes, RouteF.Words, r, RouteF.PathKind);
+      if (kind != PathKind.None && kind != PathKind.Regex) return fail(at + "an exact or prefix route outside the path index");
+    }
+  }
+  // Every route of the host is reached exactly once: the candidates of one request never
+  // outnumber the host's routes (the buffer the router sizes from the largest count).
+  for (let r = start; r < start + count; r++) {
+    if (load<u8>(k.routeSeen + r) == 0) return fail(at + "route " + r.toString() + " is not in the path index");
   }
   return true;
 }
@@ -193,6 +429,7 @@ function validateRoute(c: Config, k: Checker, i: u32): bool {
   const pathOff = c.word(Section.Routes, W, i, RouteF.PathOff);
   const pathLen = c.word(Section.Routes, W, i, RouteF.PathLen);
   if (pathKind > 3) return fail(at + "bad path kind");
+  if (c.word(Section.Routes, W, i, RouteF.IgnoreCase) > 1) return fail(at + "bad case flag");
   if (pathKind == 3 ? !k.regex(pathOff, pathLen) : !k.str(pathOff, pathLen, pathKind == 0)) return fail(at + "bad path");
   if (!k.range(c.word(Section.Routes, W, i, RouteF.MatcherStart), c.word(Section.Routes, W, i, RouteF.MatcherCount), Section.Matchers)) return fail(at + "bad matchers");
   const action = c.word(Section.Routes, W, i, RouteF.Action);
@@ -215,7 +452,11 @@ function validateRoute(c: Config, k: Checker, i: u32): bool {
     if (!k.str(c.word(Section.Routes, W, i, strs[s]), c.word(Section.Routes, W, i, strs[s] + 1), true)) return fail(at + "bad string field " + strs[s].toString());
   }
   const rxOff = c.word(Section.Routes, W, i, RouteF.RewriteRegexOff);
-  if (rxOff != NONE && !k.regex(rxOff, c.word(Section.Routes, W, i, RouteF.RewriteRegexLen))) return fail(at + "bad rewrite regex");
+  if (rxOff != NONE) {
+    if (!k.regex(rxOff, c.word(Section.Routes, W, i, RouteF.RewriteRegexLen))) return fail(at + "bad rewrite regex");
+    if (c.word(Section.Routes, W, i, RouteF.RewriteSubstOff) == NONE) return fail(at + "regex rewrite without substitution");
+    if (c.word(Section.Routes, W, i, RouteF.RewriteUriOff) != NONE) return fail(at + "both a prefix and a regex rewrite");
+  }
   if (!k.range(c.word(Section.Routes, W, i, RouteF.RespOpStart), c.word(Section.Routes, W, i, RouteF.RespOpCount), Section.HeaderOps)) return fail(at + "bad response header operations");
   const fault = c.word(Section.Routes, W, i, RouteF.Fault);
   if (fault != NONE && fault >= c.count(Section.Faults)) return fail(at + "bad fault");
