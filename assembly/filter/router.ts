@@ -2,7 +2,7 @@
 // action (forward to a weighted destination, redirect, direct response, or Envoy's 404/503).
 import { Config } from "../config/config";
 import { ActionKind, DestF, G, HeaderOpF, HeaderOpKind, NONE, PathKind, RouteF, Section, TableF, VHostF } from "../config/layout";
-import { MapType, Status, getProperty, outLen, outPtr, replaceHeader, setHeaderMapPairs } from "../abi/host";
+import { MapType, Status, addHeader, getProperty, outLen, outPtr, removeHeader, replaceHeader, setHeaderMapPairs } from "../abi/host";
 import { freeHostBlock } from "../abi/memory";
 import { HeaderList } from "../http/header-list";
 import { collectCandidates, findVirtualHost, sortCandidates } from "../routing/lookup";
@@ -34,6 +34,18 @@ export class Decision {
   reset(): void { this.vhost = NONE; this.route = NONE; this.dest = NONE; this.routeResponseOps = false; }
 }
 
+/**
+ * cpp-host's limits for a map the module hands over (include/proxy-wasm/limits.h
+ * PROXY_WASM_HOST_PAIRS_MAX_BYTES / _COUNT): beyond them toPairs yields nothing and Envoy's
+ * set_header_map_pairs would empty the request's headers.
+ */
+const PAIRS_MAX_BYTES: usize = 1024 * 1024;
+
+/**
+ * One router serves every plugin (root context) of the VM: a VM runs one callback at a time,
+ * and its buffers grow to the largest request seen and are reused, so a configuration update
+ * neither allocates new ones nor leaves the old plugin's behind.
+ */
 export class Router {
   candidates: StaticArray<u32> = new StaticArray<u32>(0);
   list: HeaderList = new HeaderList();
@@ -41,8 +53,15 @@ export class Router {
   out: Scratch = new Scratch();
   /** Serialized header maps handed to the host; separate from `out`, which they point into. */
   pairs: Scratch = new Scratch();
+  /** The rewritten `:path` (inside `out`) when `rewritePath` produced one. */
+  private newPath: usize = 0;
+  private newPathLen: usize = 0;
 
-  /** Sizes the candidate buffer for the largest virtual host of `c`. */
+  /**
+   * Sizes the candidate buffer for the largest virtual host of `c` (validateConfig proved a
+   * request's candidates never outnumber its host's routes). It only grows: plugins still
+   * serving an older configuration share it.
+   */
   prepare(c: Config): void {
     let most: u32 = 1;
     for (let v: u32 = 0; v < c.count(Section.VHosts); v++) {
@@ -173,19 +192,40 @@ export class Router {
       replaceHeader(MapType.RequestHeaders, clusterHeader, clusterHeaderLen, cluster, clusterLen);
       return Outcome.Forward;
     }
+    const rewritten = this.rewritePath(c, req, route);
+    const authorityOff = c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityOff);
+    const authority: usize = authorityOff == NONE ? 0 : c.stringPtr(authorityOff);
+    const authorityLen: usize = authorityOff == NONE ? 0 : <usize>c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityLen);
+    const opStart = c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpStart);
+    const opCount = c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpCount);
+    const policy: usize = policyOff == NONE ? 0 : c.stringPtr(policyOff);
+    const policyLen: usize = policyOff == NONE ? 0 : <usize>c.word(Section.Routes, W, route, RouteF.PolicyLen);
     const list = this.list;
     list.load(req.headers);
-    this.rewritePath(c, req, route, list);
-    const authorityOff = c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityOff);
-    if (authorityOff != NONE) {
-      list.set(T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), c.stringPtr(authorityOff), <usize>c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityLen));
-    }
-    applyOps(c, list, c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpStart), c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpCount));
+    if (rewritten) list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
+    if (authorityOff != NONE) list.set(T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
+    applyOps(c, list, opStart, opCount);
     list.remove(policyHeader, policyHeaderLen);
-    if (policyOff != NONE) list.add(policyHeader, policyHeaderLen, c.stringPtr(policyOff), <usize>c.word(Section.Routes, W, route, RouteF.PolicyLen));
+    if (policyOff != NONE) list.add(policyHeader, policyHeaderLen, policy, policyLen);
     list.set(clusterHeader, clusterHeaderLen, cluster, clusterLen);
-    const pairs = list.serialize(this.pairs);
-    setHeaderMapPairs(MapType.RequestHeaders, pairs, this.pairs.at() - pairs);
+    if (list.dropped == 0) {
+      const pairs = list.serialize(this.pairs, PAIRS_MAX_BYTES);
+      if (pairs != 0 && setHeaderMapPairs(MapType.RequestHeaders, pairs, this.pairs.at() - pairs) == Status.Ok) return Outcome.Forward;
+    }
+    // The whole map would exceed what the host accepts in one call (more than 1,024 headers
+    // or 1 MiB): the same edits, one host call each, in the same order, ending with the
+    // decision. Per-header calls have no such limit in cpp-host or Envoy.
+    const M = MapType.RequestHeaders;
+    if (rewritten) replaceHeader(M, T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
+    if (authorityOff != NONE) replaceHeader(M, T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
+    applyOpsToHost(c, opStart, opCount);
+    removeHeader(M, policyHeader, policyHeaderLen);
+    if (policyOff != NONE) addHeader(M, policyHeader, policyHeaderLen, policy, policyLen);
+    if (replaceHeader(M, clusterHeader, clusterHeaderLen, cluster, clusterLen) != Status.Ok) {
+      // Never forward without the decision.
+      sendEmptyReply(503, T.BAD_HEADERS);
+      return Outcome.Replied;
+    }
     return Outcome.Forward;
   }
 
@@ -194,11 +234,11 @@ export class Router {
    * and regex routes); regex_rewrite: RE2 GlobalReplace over the path without its query. The
    * query string is kept either way (RouteEntryImplBase::rewritePathHeader).
    */
-  private rewritePath(c: Config, req: Request, route: u32, list: HeaderList): void {
+  private rewritePath(c: Config, req: Request, route: u32): bool {
     const W = RouteF.Words;
     const rewriteOff = c.word(Section.Routes, W, route, RouteF.RewriteUriOff);
     const regexOff = c.word(Section.Routes, W, route, RouteF.RewriteRegexOff);
-    if (rewriteOff == NONE && regexOff == NONE) return;
+    if (rewriteOff == NONE && regexOff == NONE) return false;
     const s = this.out;
     if (rewriteOff != NONE) {
       const rewrite = c.stringPtr(rewriteOff);
@@ -206,13 +246,16 @@ export class Router {
       const matched = c.word(Section.Routes, W, route, RouteF.PathKind) == PathKind.Prefix
         ? <usize>c.word(Section.Routes, W, route, RouteF.PathLen)
         : req.pathOnlyLen;
+      // validateConfig: a prefix route is reached only through the trie node at the depth of
+      // its length, so the matched part never exceeds the request's path.
       const rest = req.pathLen - matched;
       s.reserve(rewriteLen + rest); // no reallocation below: the list keeps a pointer into `out`
       const start = s.at();
       s.append(rewrite, rewriteLen);
       s.append(req.path + matched, rest);
-      list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, rewriteLen + rest);
-      return;
+      this.newPath = start;
+      this.newPathLen = rewriteLen + rest;
+      return true;
     }
     const program = c.regexPtr(regexOff);
     const programLen = <usize>c.word(Section.Routes, W, route, RouteF.RewriteRegexLen);
@@ -227,12 +270,13 @@ export class Router {
         const start = s.at();
         s.length += <usize>written;
         s.append(req.path + req.pathOnlyLen, query);
-        list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), start, <usize>written + query);
-        return;
+        this.newPath = start;
+        this.newPathLen = <usize>written + query;
+        return true;
       }
       // The result does not fit; regexReplaceAll also refuses an unprepared program, so give up
       // (keeping the path) once the capacity exceeds any sane rewrite.
-      if (capacity > 1 << 24) return;
+      if (capacity > 1 << 24) return false;
       capacity <<= 1;
     }
   }
@@ -349,6 +393,21 @@ function isTls(req: Request): bool {
     return bytesEqualIgnoreCase(req.valuePtr, req.valueLen, T.ptrOf(T.HTTPS), 5);
   }
   return false;
+}
+
+/** The same header operations as `applyOps`, as one host call each on the request headers. */
+function applyOpsToHost(c: Config, start: u32, count: u32): void {
+  const W = HeaderOpF.Words;
+  for (let i = start; i < start + count; i++) {
+    const kind = c.word(Section.HeaderOps, W, i, HeaderOpF.Kind);
+    const name = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.NameOff));
+    const nameLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.NameLen);
+    if (kind == HeaderOpKind.Remove) { removeHeader(MapType.RequestHeaders, name, nameLen); continue; }
+    const value = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.ValueOff));
+    const valueLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.ValueLen);
+    if (kind == HeaderOpKind.Set) replaceHeader(MapType.RequestHeaders, name, nameLen, value, valueLen);
+    else addHeader(MapType.RequestHeaders, name, nameLen, value, valueLen);
+  }
 }
 
 /** Applies header operations (already ordered removes-then-adds per Envoy parser) to a list. */

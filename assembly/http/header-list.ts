@@ -71,16 +71,20 @@ export class HeaderList {
     return j;
   }
 
-  /** Serializes the live entries into `out` (proxy-wasm pairs format); returns the start address. */
-  serialize(out: Scratch): usize {
+  /**
+   * Serializes the live entries into `out` (proxy-wasm pairs format); returns the start
+   * address, or 0 when the map would be larger than `maxBytes` (nothing is written).
+   */
+  serialize(out: Scratch, maxBytes: usize): usize {
     let n: u32 = 0;
-    let bytes: usize = 4;
+    let bytes: u64 = 4;
     for (let i = 0; i < this.count; i++) {
       if (!unchecked(this.live[i])) continue;
       n++;
-      bytes += 8 + unchecked(this.keyLen[i]) + unchecked(this.valueLen[i]) + 2;
+      bytes += 8 + <u64>unchecked(this.keyLen[i]) + <u64>unchecked(this.valueLen[i]) + 2;
     }
-    out.reserve(bytes);
+    if (bytes > <u64>maxBytes) return 0;
+    out.reserve(<usize>bytes);
     const start = out.at();
     out.appendU32LE(n);
     for (let i = 0; i < this.count; i++) {

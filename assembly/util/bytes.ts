@@ -49,6 +49,9 @@ export class Scratch {
   reserve(bytes: usize): void {
     const needed = this.length + bytes;
     if (needed <= this.capacity) return;
+    // A length that wrapped (or a request for more than half the address space) would make
+    // the doubling below wrap to 0 and spin: stop the VM with a message instead.
+    assert(needed >= this.length && needed <= <usize>0x80000000, "scratch buffer size overflow");
     let capacity = this.capacity < 256 ? <usize>256 : this.capacity;
     while (capacity < needed) capacity <<= 1;
     this.ptr = this.ptr == 0 ? heap.alloc(capacity) : heap.realloc(this.ptr, capacity);
