@@ -30,7 +30,12 @@ export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: u32): u32 {
 
 export function proxy_on_configure(rootId: u32, configurationSize: u32): u32 {
   if (!plugins.has(rootId)) plugins.set(rootId, new Plugin());
-  return plugins.get(rootId).configure(configurationSize) ? 1 : 0;
+  const plugin = plugins.get(rootId);
+  if (plugin.configure(configurationSize)) return 1;
+  // A root context that never held a configuration keeps nothing: its streams fail closed
+  // (no plugin), and the host may never delete it (Envoy drops the canary VM instead).
+  if (plugin.config === null) plugins.delete(rootId);
+  return 0;
 }
 
 function pluginOf(contextId: u32): Plugin | null {

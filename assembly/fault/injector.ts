@@ -132,11 +132,20 @@ export class FaultInjector {
       const fault = this.faults[i];
       const noCluster = this.noCluster[i];
       this.release(i); // index i now holds another stream (or nothing): do not advance
-      if (setEffectiveContext(contextId) != 0) continue; // the stream is gone
-      if (c !== null && this.maybeAbort(c, fault)) continue;
-      if (noCluster) { sendEmptyReply(503, T.CLUSTER_NOT_FOUND); continue; }
-      continueStream(StreamType.Request);
+      this.finish(c, contextId, fault, noCluster);
     }
+  }
+
+  /**
+   * What Envoy's fault filter does when a delay ends: the abort is drawn (again), a request
+   * whose destination has no cluster gets its 503, anything else continues to the router with
+   * the decision written before the pause.
+   */
+  private finish(c: Config | null, contextId: u32, fault: u32, noCluster: bool): void {
+    if (setEffectiveContext(contextId) != 0) return; // the stream is gone
+    if (c !== null && this.maybeAbort(c, fault)) return;
+    if (noCluster || c === null) { sendEmptyReply(503, T.CLUSTER_NOT_FOUND); return; }
+    continueStream(StreamType.Request);
   }
 
   /** The stream ended (client went away during the delay): forget it, resume nothing. */
@@ -146,14 +155,19 @@ export class FaultInjector {
   }
 
   /**
-   * The plugin is going away (its root context is deleted): release what it delayed now rather
-   * than leave those clients hanging, since no tick of this plugin will run again.
+   * The plugin is going away (its root context is deleted) while requests are still delayed:
+   * Envoy keeps a root context until its streams are done, so only another host gets here.
+   * No tick of this plugin will run again, so each delayed request ends now the way its delay
+   * would have ended, under this plugin's configuration — never a forward without a decision.
    */
-  clear(): void {
+  clear(c: Config | null): void {
     while (this.streams.length > 0) {
-      const contextId = this.streams[this.streams.length - 1];
-      this.release(this.streams.length - 1);
-      if (setEffectiveContext(contextId) == 0) continueStream(StreamType.Request);
+      const last = this.streams.length - 1;
+      const contextId = this.streams[last];
+      const fault = this.faults[last];
+      const noCluster = this.noCluster[last];
+      this.release(last);
+      this.finish(c, contextId, fault, noCluster);
     }
   }
 }

@@ -5,7 +5,7 @@ import { BufferType, LogLevel, MapType, Status, addHeader, getBufferBytes, getHe
   logLevel, outLen, outPtr, removeHeader, replaceHeader } from "../abi/host";
 import { freeHostBlock } from "../abi/memory";
 import { Config, configError, validateConfig } from "../config/config";
-import { DestF, FaultF, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
+import { DestF, FaultF, G, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
 import { FaultInjector, FaultOutcome } from "../fault/injector";
 import { Request } from "../routing/request";
 import { Decision, Outcome, Router } from "./router";
@@ -13,9 +13,11 @@ import { sendEmptyReply } from "./local-reply";
 import * as T from "../http/texts";
 import { bytesEqual } from "../util/bytes";
 
-// The request being decided. A VM runs one callback at a time, so one instance serves all.
+// The request being decided. A VM runs one callback at a time, so one instance serves all —
+// the router and its buffers too (plugins of older configurations share them).
 const request = new Request();
 const decision = new Decision();
+const router = new Router();
 
 /**
  * Plugins of this VM holding a configuration. Envoy gives each configuration update a new
@@ -29,7 +31,7 @@ const pendingResponseOps = new Map<u32, u64>();
 export class Plugin {
   /** The active configuration; its blob (`config.base`) is the host block it arrived in. */
   config: Config | null = null;
-  router: Router = new Router();
+  router: Router = router;
   faults: FaultInjector = new FaultInjector();
   debug: bool = false;
 
@@ -94,6 +96,9 @@ export class Plugin {
     if (fault != NONE) {
       const injected = this.faults.begin(c, fault, contextId, outcome == Outcome.NoCluster);
       if (injected == FaultOutcome.Delayed) {
+        // The request waits with no decision written: drop any client value of the cluster
+        // header now, so that nothing but the 503 it is due can route it.
+        if (outcome == Outcome.NoCluster) removeHeader(MapType.RequestHeaders, c.stringPtr(c.global(G.ClusterHeaderOff)), <usize>c.global(G.ClusterHeaderLen));
         if (this.debug) log(LogLevel.Debug, "gatewasm fault delay=" + c.word(Section.Faults, FaultF.Words, fault, FaultF.DelayMs).toString() + "ms");
         this.rememberResponseOps(c, contextId, outcome);
         return true;
@@ -150,7 +155,7 @@ export class Plugin {
 
   /** The root context is gone (proxy_on_delete): give its configuration back. */
   release(): void {
-    this.faults.clear();
+    this.faults.clear(this.config);
     const config = this.config;
     if (config === null) return;
     configuredPlugins--;
