@@ -217,7 +217,7 @@ export class Flow {
       s._delete();
       this.worker.drainAfter();
     } else {
-      this.worker.contexts.delete(s.id);
+      this.worker.dropStreamContext(s.id);
     }
     this.completed = true;
     this.step = Step.Finished;

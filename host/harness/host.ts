@@ -102,7 +102,7 @@ export class ProxyWasmHost extends HostCore {
       w.rootContextId = root.id;
       if (w.failed) throw new ProxyWasmLoadError(`worker ${i}: ${w.trapMessage}`);
       const ok = w.configure(root, host.pluginConfig);
-      w.pluginReady = ok;
+      if (ok) w.activateRoot(root.id, host.pluginConfig);
       host.configured.push(ok);
       host.workers.push(w);
     }
@@ -111,9 +111,15 @@ export class ProxyWasmHost extends HostCore {
   }
 
   /**
-   * A new plugin configuration for every worker (an Envoy config update): a new root context
-   * gets on_context_create + on_configure; if it accepts, new streams use it and the old root
-   * context gets on_done (→ on_delete); if it refuses, the old one keeps serving.
+   * A new plugin configuration for every worker (an Envoy config update). As in cpp-host
+   * `getOrCreateThreadLocalPlugin`, plugins are cached by a key that includes the configuration
+   * bytes: bytes a live root context already accepted get that root back (no new root context,
+   * no on_configure). Otherwise a new root context gets on_context_create + on_configure; if it
+   * accepts, new streams use it and the old root context retires: it keeps its streams, timer
+   * and configuration until its last stream is gone (each Envoy stream holds the plugin handle),
+   * then gets on_done (→ on_delete, or waits for proxy_done). If it refuses, the old one keeps
+   * serving (Envoy NACKs the update) and the refused root context is shut down at once (Envoy
+   * checks a configuration on a canary VM, destroyed with its root contexts).
    */
   configure(config: Uint8Array | string): boolean[] {
     const bytesCfg = toBytes(config);
@@ -123,14 +129,16 @@ export class ProxyWasmHost extends HostCore {
         out.push(false);
         continue;
       }
+      const live = w.rootWithConfig(bytesCfg);
+      if (live !== undefined) {
+        w.activateRoot(live, bytesCfg);
+        out.push(true);
+        continue;
+      }
       const root = w.createRootContext(false);
       const ok = w.configure(root, bytesCfg);
-      if (ok) {
-        const old = w.rootContextId;
-        w.rootContextId = root.id;
-        w.pluginReady = true;
-        w.shutdownRoot(old);
-      }
+      if (ok) w.activateRoot(root.id, bytesCfg);
+      else w.shutdownRoot(root.id);
       out.push(ok);
     }
     this.pluginConfig = bytesCfg;

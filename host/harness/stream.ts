@@ -205,7 +205,7 @@ export class Stream {
     if (this.deleted) return;
     this.deleted = true;
     if (this.created) this.worker.callback(this.context, "proxy_on_delete", 0, this.id);
-    this.worker.contexts.delete(this.id);
+    this.worker.dropStreamContext(this.id);
   }
 
   // ---------------------------------------------------------------- public low-level API

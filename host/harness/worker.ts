@@ -57,7 +57,14 @@ export class Worker {
   pluginReady = false;
 
   readonly contexts = new Map<number, Context>();
+  /** The root context new streams attach to. */
   rootContextId = 0;
+  /** Live stream contexts per root context (each holds its plugin handle, as in Envoy). */
+  private readonly streamsOf = new Map<number, number>();
+  /** Replaced root contexts waiting for their last stream (Envoy ~PluginHandleBase). */
+  private readonly retiring = new Set<number>();
+  /** Configuration bytes of the root contexts that accepted one (part of cpp-host's plugin key). */
+  private readonly rootConfigs = new Map<number, Uint8Array>();
   private nextContextId = 1;
   /** Root contexts whose on_done returned false, waiting for proxy_done (cpp-host pending_done_). */
   private readonly pendingDone = new Set<number>();
@@ -208,7 +215,60 @@ export class Worker {
     const id = this.nextContextId++;
     const ctx: Context = { id, rootId: rootId === 0 ? id : rootId, stream };
     this.contexts.set(id, ctx);
+    if (stream) this.streamsOf.set(ctx.rootId, (this.streamsOf.get(ctx.rootId) ?? 0) + 1);
     return ctx;
+  }
+
+  /**
+   * A stream context is gone. Its plugin handle goes with it: the last stream of a replaced
+   * root context starts that root's shutdown (envoy Context holds a PluginHandleSharedPtr;
+   * cpp-host ~PluginHandleBase → WasmBase::startShutdown(plugin key) → on_done, on_delete).
+   */
+  dropStreamContext(id: number): void {
+    const ctx = this.contexts.get(id);
+    if (!ctx) return;
+    this.contexts.delete(id);
+    const left = (this.streamsOf.get(ctx.rootId) ?? 1) - 1;
+    if (left > 0) {
+      this.streamsOf.set(ctx.rootId, left);
+      return;
+    }
+    this.streamsOf.delete(ctx.rootId);
+    if (this.retiring.has(ctx.rootId)) this.shutdownRoot(ctx.rootId);
+  }
+
+  /** Live stream contexts of a root context. */
+  streamCount(rootId: number): number {
+    return this.streamsOf.get(rootId) ?? 0;
+  }
+
+  /** Root contexts replaced by an update whose streams are still running. */
+  get retiringRoots(): number[] {
+    return [...this.retiring];
+  }
+
+  /** The root context (active or retiring) that accepted exactly these bytes, if any. */
+  rootWithConfig(config: Uint8Array): number | undefined {
+    for (const [id, bytes] of this.rootConfigs) {
+      if (bytes.length === config.length && Buffer.compare(bytes, config) === 0) return id;
+    }
+    return undefined;
+  }
+
+  /** `id` accepted `config` and now serves new streams; the previous root retires. */
+  activateRoot(id: number, config: Uint8Array): void {
+    const old = this.rootContextId;
+    this.rootConfigs.set(id, config);
+    this.retiring.delete(id);
+    this.rootContextId = id;
+    this.pluginReady = true;
+    if (old !== id && old !== 0) this.retireRoot(old);
+  }
+
+  /** A replaced root context: shut down now if no stream holds it, else after its last one. */
+  private retireRoot(id: number): void {
+    if (this.streamCount(id) === 0) this.shutdownRoot(id);
+    else this.retiring.add(id);
   }
 
   // ---------------------------------------------------------------- root context lifecycle
@@ -241,6 +301,8 @@ export class Worker {
   /** Root shutdown: on_done; true ⇒ on_delete, false ⇒ wait for proxy_done. */
   shutdownRoot(id: number): void {
     const ctx = this.contexts.get(id);
+    this.retiring.delete(id);
+    this.rootConfigs.delete(id);
     if (!ctx) return;
     this.timers.delete(id);
     const done = this.callback(ctx, "proxy_on_done", 1, id);
