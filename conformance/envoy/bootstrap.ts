@@ -84,9 +84,9 @@ export interface HttpListenerOptions {
   /** Listener address; EnvoyProcess rebinds it to the instance's IP anyway. */
   address?: string;
   port: number;
-  virtualHosts: Json[];
+  virtualHosts: object[];
   /** HTTP filters before the router. */
-  httpFilters?: Json[];
+  httpFilters?: object[];
 }
 
 /** A plain-HTTP listener with an HTTP connection manager and an inline route configuration. */
@@ -135,6 +135,6 @@ export function staticCluster(name: string, address: string, port: number, opts:
 }
 
 /** A bootstrap from listeners and clusters (admin is added by EnvoyProcess). */
-export function bootstrap(listeners: Json[], clusters: Json[] = []): Json {
+export function bootstrap(listeners: object[], clusters: object[] = []): Json {
   return { static_resources: { listeners, clusters } };
 }
