@@ -90,11 +90,10 @@ try {
   if (e instanceof EnvoyStartError) fail("Envoy with the Wasm filter did not become ready", tail(e.log));
   throw e;
 }
-try {
-  const r = await sendRequest(envoy.target(8080), { authority: "check.example.com", path: "/" });
-  if (r.status !== 200 || r.body !== "routed by gatewasm") fail(`expected the filter to route; got ${r.status} ${r.body}`, envoy.logTail(25));
-} finally {
-  await envoy.stop();
-}
+// Stopped before judging: fail() exits the process, which would skip a finally.
+const r = await sendRequest(envoy.target(8080), { authority: "check.example.com", path: "/" }).catch((e: Error) => e);
+await envoy.stop();
+if (r instanceof Error) fail(`the request through Envoy failed: ${r.message}`, envoy.logTail(25));
+if (r.status !== 200 || r.body !== "routed by gatewasm") fail(`expected the filter to route; got ${r.status} ${r.body}`, envoy.logTail(25));
 const version = /version: (\S+)/.exec((await import("node:child_process")).execFileSync(binary, ["--version"], { encoding: "utf8" }))?.[1];
 console.log(`setup:envoy: ${binary} (${version}) runs build/gatewasm.wasm on V8`);

@@ -60,11 +60,14 @@ export interface EnvoyMemory {
   rss: number;
 }
 
-// Envoy outlives a crashed test worker unless someone kills it: every live child is killed when
-// the process exits, however the test run ends.
-const live = new Set<ChildProcess>();
+// Envoy outlives a crashed test worker unless someone kills it: every live child is killed (and
+// its temporary directory removed) when the process exits, however the test run ends.
+const live = new Map<ChildProcess, { dir: string; keep: boolean }>();
 process.on("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const [child, { dir, keep }] of live) {
+    child.kill("SIGKILL");
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const BIND_FAILURE = /cannot bind|Address already in use|EADDRINUSE/i;
@@ -148,7 +151,7 @@ export class EnvoyProcess {
     const logFd = openSync(join(dir, "envoy.log"), "a");
     const child = spawn(binary, args, { stdio: ["ignore", logFd, logFd] });
     closeSync(logFd);
-    live.add(child);
+    live.set(child, { dir, keep: opts.keepFiles ?? false });
     const exit = new Promise<number | null>((resolve) => {
       child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null)));
       child.on("error", () => resolve(-1));
