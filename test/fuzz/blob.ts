@@ -42,9 +42,15 @@ export class Blob {
   fieldOffset(s: Section, index: number, field: number): number {
     return this.section(s).offset + (index * RECORD_WORDS[s] + field) * 4;
   }
-  get(s: Section, index: number, field: number): number { return this.u32(this.fieldOffset(s, index, field)); }
+  /** Whether the word at `byteOffset` lies inside the blob (a mutated section table may point anywhere). */
+  inside(byteOffset: number): boolean { return byteOffset >= 0 && byteOffset + 4 <= this.bytes.length; }
+  get(s: Section, index: number, field: number): number {
+    const at = this.fieldOffset(s, index, field);
+    return this.inside(at) ? this.u32(at) : 0;
+  }
   set(s: Section, index: number, field: number, value: number): this {
-    this.setU32(this.fieldOffset(s, index, field), value);
+    const at = this.fieldOffset(s, index, field);
+    if (this.inside(at)) this.setU32(at, value);
     return this;
   }
 
