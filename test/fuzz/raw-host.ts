@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 const OK = 0, NOT_FOUND = 1, BAD_ARGUMENT = 2;
 const ROOT = 1;
 
-export const GATEWASM = fileURLToPath(new URL("../../build/gatewasm.wasm", import.meta.url));
+/** The module under test; GATEWASM_WASM points a long run at a frozen copy while the tree is rebuilt. */
+export const GATEWASM = process.env.GATEWASM_WASM ?? fileURLToPath(new URL("../../build/gatewasm.wasm", import.meta.url));
 
 export interface RawOutcome {
   /** on_request_headers returned Continue and no local reply was sent. */
