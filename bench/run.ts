@@ -9,11 +9,17 @@ import { encodeFilterConfig } from "../host/config/encode.ts";
 import { syntheticTable, twentyHeaders } from "./synthetic.ts";
 import { floorModule } from "./floor.ts";
 import { faultBurst, regexAmongRoutes, regexLengthCases } from "./regex-and-faults.ts";
+import { envoySection } from "./envoy.ts";
+import { updateReadme } from "./readme.ts";
 
 const WASM = fileURLToPath(new URL("../build/gatewasm.wasm", import.meta.url));
 const quick = process.argv.includes("--quick");
 const TIMED = quick ? 20_000 : 200_000;
 const LONG_RUN = quick ? 50_000 : 1_000_000;
+// `--only envoy`: the real-Envoy section alone (bench/envoy.ts); `--readme`: write the tables
+// into README.md (bench/readme.ts).
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const readme = process.argv.includes("--readme");
 
 interface Row { case: string; value: string; note: string }
 const rows: Row[] = [];
@@ -40,10 +46,13 @@ async function routingCase(routes: number, longRun: boolean): Promise<number> {
   const bytes = encodeFilterConfig(table.config);
   const host = await ProxyWasmHost.load(WASM, { pluginConfig: bytes });
   if (!host.configured.every(Boolean)) throw new Error(`config of ${routes} routes refused: ${host.logs.map((l) => l.message).join("; ")}`);
+  // The same bytes would get the live plugin back (no on_configure, as in Envoy): alternate
+  // with a copy that differs in one global word so that each update is a real configure.
+  const variant = encodeFilterConfig({ ...table.config, maxActiveFaults: 99_999 });
   const loads: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     const start = performance.now();
-    host.configure(bytes);
+    host.configure(i % 2 === 0 ? variant : bytes);
     loads.push(performance.now() - start);
   }
   const spec = { headers: twentyHeaders(table.probe.authority, table.probe.path, table.probe.headers) };
@@ -90,7 +99,46 @@ function interleavedFilterTimes(sizes: number[]): Map<number, number> {
   return new Map(cases.map((c) => [c.routes, c.best]));
 }
 
+/**
+ * Linear memory over configuration updates, accepted and refused mixed (issue 9.4): each
+ * update is followed by a request that uses the rewrite buffers, one in ten with a 60 KB
+ * header; a plugin's buffers must not outlive it, and a refused blob must leave nothing.
+ */
+async function configUpdates(): Promise<void> {
+  const small = syntheticTable(10, 7).config;
+  for (const vh of small.routeTables[0]!.virtualHosts) for (const r of vh.routes) if (r.action.kind === "route") r.action.rewriteUri = "/rw/";
+  const a = encodeFilterConfig(small);
+  const b = encodeFilterConfig({ ...small, maxActiveFaults: 5000 });
+  const refused = a.slice(0, a.length - 4);
+  const table = syntheticTable(10, 7);
+  const plain = { headers: twentyHeaders(table.probe.authority, table.probe.path, table.probe.headers) };
+  const big = { headers: [...plain.headers, ["x-big", "v".repeat(60_000)]] as Array<[string, string]> };
+  const host = await ProxyWasmHost.load(WASM, { pluginConfig: a });
+  const updates = quick ? 20_000 : 100_000;
+  let at1000 = 0;
+  const start = performance.now();
+  for (let i = 1; i <= updates; i++) {
+    host.configure(i % 4 === 3 ? refused : i % 2 === 0 ? b : a);
+    host.request(i % 10 === 0 ? big : plain);
+    if (i % 1000 === 0) host.logs.length = 0;
+    if (i === 1000) at1000 = host.memoryBytes();
+  }
+  const perUpdate = ((performance.now() - start) * 1000) / updates;
+  row("configuration updates: linear memory", `${(at1000 / 1024).toFixed(0)} KiB → ${(host.memoryBytes() / 1024).toFixed(0)} KiB`,
+    `after 1,000 → after ${updates.toLocaleString("en-US")} updates (1 in 4 refused), a request after each (1 in 10 with a 60 KB header); ${perUpdate.toFixed(0)} µs per update + request`);
+}
+
 console.error(`gatewasm bench (${quick ? "quick" : "full"}): Node ${process.version}`);
+if (only === "envoy") {
+  const envoy = await envoySection({ quick, readme });
+  if (readme && envoy) updateReadme({ envoy });
+  process.exit(0);
+}
+if (process.argv.includes("--only-updates")) {
+  await configUpdates();
+  for (const r of rows) console.log(`| ${r.case} | ${r.value} | ${r.note} |`);
+  process.exit(0);
+}
 const filterTimes = interleavedFilterTimes([10, 1_000, 10_000]);
 await floorCase();
 const small = await routingCase(10, false);
@@ -100,7 +148,10 @@ row("routing cost ratio, 10,000 vs 10 routes", `${(large / small).toFixed(2)}×`
 await regexAmongRoutes(WASM, row, quick);
 await regexLengthCases(WASM, row, quick);
 await faultBurst(WASM, row);
+await configUpdates();
 
 console.log("| case | value | note |");
 console.log("| --- | --- | --- |");
 for (const r of rows) console.log(`| ${r.case} | ${r.value} | ${r.note} |`);
+const envoy = await envoySection({ quick, readme });
+if (readme) updateReadme({ harness: ["| case | value | note |", "| --- | --- | --- |", ...rows.map((r) => `| ${r.case} | ${r.value} | ${r.note} |`)], envoy: envoy ?? undefined });

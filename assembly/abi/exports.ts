@@ -31,11 +31,22 @@ export function proxy_on_vm_start(rootId: u32, vmConfigurationSize: u32): u32 {
 export function proxy_on_configure(rootId: u32, configurationSize: u32): u32 {
   if (!plugins.has(rootId)) plugins.set(rootId, new Plugin());
   const plugin = plugins.get(rootId);
-  if (plugin.configure(configurationSize)) return 1;
+  const ok = plugin.configure(configurationSize);
   // A root context that never held a configuration keeps nothing: its streams fail closed
   // (no plugin), and the host may never delete it (Envoy drops the canary VM instead).
-  if (plugin.config === null) plugins.delete(rootId);
-  return 0;
+  if (!ok && plugin.config === null) plugins.delete(rootId);
+  settleHeap();
+  return ok ? 1 : 0;
+}
+
+/**
+ * A configuration update leaves garbage (the validator's strings, a replaced plugin's
+ * objects). Collected lazily, it would sit among the raw blocks of later requests and
+ * fragment the heap, so linear memory would creep up over many updates; a full collection
+ * here — updates are rare, and the managed heap is small — keeps it flat.
+ */
+function settleHeap(): void {
+  __collect();
 }
 
 function pluginOf(contextId: u32): Plugin | null {
@@ -75,5 +86,6 @@ export function proxy_on_delete(contextId: u32): void {
   if (plugins.has(contextId)) {
     plugins.get(contextId).release();
     plugins.delete(contextId);
+    settleHeap();
   }
 }

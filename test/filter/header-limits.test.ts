@@ -8,7 +8,7 @@ import { ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import type { Route } from "../../host/config/model.ts";
 import { GET, forwardRoute, singleHostConfig } from "../support/configs.ts";
-import { WASM } from "../support/simulate.ts";
+import { WASM } from "../fuzz/module.ts";
 
 const A = "outbound|80||a.ns.svc.cluster.local";
 

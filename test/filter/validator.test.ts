@@ -7,7 +7,7 @@ import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { G, NONE, RouteF, Section, TrieF, VHostF } from "../../host/config/layout.ts";
 import type { Route } from "../../host/config/model.ts";
 import { GET, forwardRoute, singleHostConfig } from "../support/configs.ts";
-import { WASM } from "../support/simulate.ts";
+import { WASM } from "../fuzz/module.ts";
 import { Blob } from "../fuzz/blob.ts";
 
 const A = "outbound|80||a.ns.svc.cluster.local";
