@@ -157,3 +157,42 @@ describe("pause and continue (cpp-host context.cc convertVmCallResultToFilterHea
     expect([slot(w, "logCount"), slot(w, "doneCount"), slot(w, "deleteCount")]).toEqual([1, 1, 1]);
   });
 });
+
+describe("configuration updates (cpp-host src/wasm.cc getOrCreateThreadLocalPlugin, ~PluginHandleBase → startShutdown; envoy context.cc Context::plugin_handle_)", () => {
+  test("bytes a live root context accepted get that root back: no new root context, no on_configure (plugin key = root_id + configuration)", async () => {
+    const host = await probeHost({ pluginConfig: "same" });
+    const w = host.workers[0]!;
+    expect(host.configure("same")).toEqual([true]);
+    expect(slot(w, "configureCount")).toBe(1);
+    expect(w.rootContextId).toBe(1);
+  });
+
+  test("a refused update: the refused root context gets on_done and on_delete at once, the old one keeps serving", async () => {
+    const host = await probeHost();
+    const w = host.workers[0]!;
+    setSlot(w, "configureResult", 0);
+    expect(host.configure("bad")).toEqual([false]);
+    expect([slot(w, "doneCount"), slot(w, "deleteCount")]).toEqual([1, 1]);
+    expect(w.rootContextId).toBe(1);
+    expect(w.contexts.size).toBe(1);
+  });
+
+  test("an accepted update while a stream is paused: the old root context lives until that stream is deleted, then on_done and on_delete", async () => {
+    const host = await probeHost({}, { reqHeadersAction: FilterHeadersStatus.StopIteration });
+    const w = host.workers[0]!;
+    const p = host.send({ headers: { ":path": "/" } });
+    expect(p.done).toBe(false);
+    setSlot(w, "reqHeadersAction", 0);
+    expect(host.configure("next")).toEqual([true]);
+    expect(w.retiringRoots).toEqual([1]);
+    expect(w.contexts.has(1)).toBe(true);
+    const before = [slot(w, "doneCount"), slot(w, "deleteCount")];
+    expect(host.request({ headers: { ":path": "/" } }).completed).toBe(true); // new streams use the new root
+    expect(w.retiringRoots).toEqual([1]);
+    p.cancel();
+    // The stream's on_done/on_delete, then the old root's.
+    expect([slot(w, "doneCount") - before[0]!, slot(w, "deleteCount") - before[1]!]).toEqual([3, 3]);
+    expect(w.retiringRoots).toEqual([]);
+    expect(w.contexts.has(1)).toBe(false);
+  });
+});
