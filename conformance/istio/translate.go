@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -116,20 +118,23 @@ type xdsOutput struct {
 	clusters  []*cluster.Cluster
 }
 
-func (a *xdsOutput) equal(b *xdsOutput) bool {
-	eq := func(x, y []proto.Message) bool {
-		if len(x) != len(y) {
-			return false
+// canonical is the output as JSON with every Any decoded and object keys sorted: the binary
+// encoding of a message with map fields (inside Any values) is not deterministic, so
+// proto.Equal can see two equal outputs as different.
+func (a *xdsOutput) canonical() string {
+	var all []any
+	for _, m := range append(append(msgs(a.listeners), msgs(a.routes)...), msgs(a.clusters)...) {
+		j, err := toJSON(m)
+		if err != nil {
+			return "error: " + err.Error()
 		}
-		for i := range x {
-			if !proto.Equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
+		all = append(all, j)
 	}
-	return eq(msgs(a.listeners), msgs(b.listeners)) && eq(msgs(a.routes), msgs(b.routes)) && eq(msgs(a.clusters), msgs(b.clusters))
+	b, _ := json.Marshal(all)
+	return string(b)
 }
+
+func (a *xdsOutput) equal(b *xdsOutput) bool { return a.canonical() == b.canonical() }
 
 func msgs[T proto.Message](in []T) []proto.Message {
 	out := make([]proto.Message, len(in))
@@ -215,6 +220,11 @@ func generate(configs []config.Config, kube []runtime.Object, newProxy func() *m
 			routes:    s.RoutesFromListeners(proxy, ls),
 			clusters:  s.Clusters(proxy),
 		}
+		// Istio's order of resources varies from one build to the next (map iteration); an
+		// xDS client does not depend on it, so sort by name.
+		sort.SliceStable(out.listeners, func(i, j int) bool { return out.listeners[i].Name < out.listeners[j].Name })
+		sort.SliceStable(out.routes, func(i, j int) bool { return out.routes[i].Name < out.routes[j].Name })
+		sort.SliceStable(out.clusters, func(i, j int) bool { return out.clusters[i].Name < out.clusters[j].Name })
 	})
 	if err != nil {
 		return nil, err
@@ -286,6 +296,7 @@ func translate(req Request) Response {
 		return resp
 	}
 	applied := appliedPatches()
+	debugf("Istio recorded as applied: %v", applied)
 	for _, sp := range splits {
 		if applied[sp.full] || !patchEvaluated(sp.applyTo) {
 			if !patchEvaluated(sp.applyTo) {
@@ -308,6 +319,8 @@ func translate(req Request) Response {
 			return resp
 		}
 		if !other.equal(out) {
+			debugf("patch %s: applied (leaving it out changes the output)", sp.full)
+
 			continue
 		}
 		resp.UnmatchedPatches = append(resp.UnmatchedPatches, UnmatchedPatch{
@@ -377,4 +390,12 @@ func gatewayHosts(configs []config.Config) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+var debugOn = os.Getenv("ISTIO_XDS_DEBUG") != ""
+
+func debugf(format string, args ...any) {
+	if debugOn {
+		fmt.Fprintf(os.Stderr, "istio-xds: "+format+"\n", args...)
+	}
 }
