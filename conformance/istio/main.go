@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -122,19 +124,10 @@ func main() {
 	}
 	var yaml strings.Builder
 	for _, f := range files {
-		var b []byte
-		var err error
-		if f == "-" {
-			b, err = readAll(os.Stdin)
-		} else {
-			b, err = os.ReadFile(f)
-		}
-		if err != nil {
+		if err := readInput(f, &yaml); err != nil {
 			fmt.Fprintln(os.Stderr, "istio-xds:", err)
 			os.Exit(2)
 		}
-		yaml.Write(b)
-		yaml.WriteString("\n---\n")
 	}
 	lm := map[string]string{}
 	for _, kv := range strings.Split(labels, ",") {
@@ -151,6 +144,48 @@ func main() {
 	if len(resp.Errors) > 0 {
 		os.Exit(1)
 	}
+}
+
+// readInput appends a file, every .yaml/.yml/.json file under a folder (in name order), or
+// stdin ("-") to the YAML stream.
+func readInput(path string, out *strings.Builder) error {
+	if path == "-" {
+		b, err := readAll(os.Stdin)
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+		out.WriteString("\n---\n")
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+		out.WriteString("\n---\n")
+		return nil
+	}
+	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out.Write(b)
+			out.WriteString("\n---\n")
+		}
+		return nil
+	})
 }
 
 func readAll(f *os.File) ([]byte, error) {
