@@ -16,12 +16,13 @@ import (
 )
 
 type bootstrapResult struct {
-	bootstrap   map[string]any
-	listeners   []ListenerInfo
-	clusters    map[string]string
-	removed     []Removal
-	warnings    []string
-	certificate string
+	bootstrap      map[string]any
+	listeners      []ListenerInfo
+	clusters       map[string]string
+	removed        []Removal
+	warnings       []string
+	certificate    string
+	certificateKey string
 }
 
 type obj = map[string]any
@@ -281,6 +282,7 @@ func buildBootstrap(req *Request, out *xdsOutput, hosts []string) (*bootstrapRes
 		return nil, fmt.Errorf("test certificate: %v", err)
 	}
 	res.certificate = cert.certPEM
+	res.certificateKey = cert.keyPEM
 	routes := map[string]obj{}
 	for _, rc := range out.routes {
 		j, err := toJSON(rc)
@@ -376,15 +378,24 @@ func buildBootstrap(req *Request, out *xdsOutput, hosts []string) (*bootstrapRes
 		if d, ok := j["default_filter_chain"]; ok {
 			chains = append(chains, d)
 		}
-		for _, fc := range chains {
+		for ci, fc := range chains {
 			fco, _ := fc.(obj)
+			chain := fmt.Sprintf("filter chain %d", ci)
+			if n, ok := fco["name"].(string); ok && n != "" {
+				chain = "filter chain " + n
+			}
+			if m, ok := fco["filter_chain_match"].(obj); ok {
+				if sn, ok := m["server_names"].([]any); ok {
+					chain += fmt.Sprintf(" %v", sn)
+				}
+			}
 			if ts, ok := fco["transport_socket"]; ok && containsKey(ts, "sds_config") {
 				var secrets []string
 				sdsNames(ts, &secrets)
 				inlineSecrets(ts, cert)
 				res.removed = append(res.removed, Removal{
 					What:  "SDS secrets " + strings.Join(secrets, ", "),
-					Where: "listener " + l.Name + " filter chain " + fmt.Sprint(fco["name"]),
+					Where: "listener " + l.Name + " " + chain,
 					Why:   "replaced by the inline test certificate (SAN * and the Gateway hosts); the TLS settings and SNI matching stay Istio's",
 				})
 			}

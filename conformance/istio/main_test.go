@@ -267,7 +267,7 @@ func TestEnvoyValidates(t *testing.T) {
 	if envoy == "" {
 		t.Skip("no Envoy binary (npm run setup:envoy, or GATEWASM_ENVOY)")
 	}
-	for _, files := range [][]string{{"basic.yaml"}, {"basic.yaml", "envoyfilter.yaml"}} {
+	for _, files := range [][]string{{"basic.yaml"}, {"basic.yaml", "envoyfilter.yaml"}, {"features.yaml"}} {
 		resp := mustTranslate(t, Request{YAML: readTestdata(t, files...)})
 		out, err := exec.Command(envoy, "--mode", "validate", "--log-level", "error", "-c", writeBootstrap(t, resp.Bootstrap)).CombinedOutput()
 		if err != nil {

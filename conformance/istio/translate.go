@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/schema/gvk"
+	"istio.io/istio/pkg/kube/krt"
 )
 
 // Request is one translation: the inputs and where the bootstrap should listen and send.
@@ -85,6 +87,8 @@ type Response struct {
 	IstioVersion     string            `json:"istioVersion"`
 	// Certificate (PEM) that replaces every SDS secret; trust it to call the TLS listeners.
 	Certificate string `json:"certificate,omitempty"`
+	// CertificateKey (PEM) of Certificate, for clients of MUTUAL and ISTIO_MUTUAL servers.
+	CertificateKey string `json:"certificateKey,omitempty"`
 }
 
 func (r *Request) defaults() {
@@ -208,6 +212,9 @@ func gatewayProxy(req *Request, objs []runtime.Object) ([]runtime.Object, func()
 // server, which runs the same config generation and EnvoyFilter patching as istiod.
 func generate(configs []config.Config, kube []runtime.Object, newProxy func() *model.Proxy) (*xdsOutput, error) {
 	var out *xdsOutput
+	// The fake server registers every krt collection with this global debug handler, which
+	// would keep each request's collections (and their data) alive for the process lifetime.
+	krt.GlobalDebugHandler = new(krt.DebugHandler)
 	err := runWithFailer(func(t *failer) {
 		s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
 			Configs:           configs,
@@ -296,7 +303,7 @@ func translate(req Request) Response {
 		return resp
 	}
 	applied := appliedPatches()
-	debugf("Istio recorded as applied: %v", applied)
+	debugf("Istio recorded as applied: %v (goroutines %d)", applied, goruntime.NumGoroutine())
 	for _, sp := range splits {
 		if applied[sp.full] || !patchEvaluated(sp.applyTo) {
 			if !patchEvaluated(sp.applyTo) {
@@ -340,6 +347,7 @@ func translate(req Request) Response {
 	resp.Clusters = b.clusters
 	resp.Removed = b.removed
 	resp.Certificate = b.certificate
+	resp.CertificateKey = b.certificateKey
 	resp.Warnings = append(resp.Warnings, b.warnings...)
 	return resp
 }
