@@ -205,6 +205,11 @@ export class Router {
     if (rewritten) list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
     if (authorityOff != NONE) list.set(T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
     applyOps(c, list, opStart, opCount);
+    // Envoy's router applies the route's header operations, then the host and path rewrites,
+    // recording what they replaced (RouteEntryImplBase::finalizeRequestHeaders, updateAuthority
+    // and rewritePathHeader with insert_envoy_original_path, which Istio leaves on).
+    if (authorityOff != NONE) list.set(T.ptrOf(T.ENVOY_ORIGINAL_HOST), T.lenOf(T.ENVOY_ORIGINAL_HOST), req.authority, req.authorityLen);
+    if (rewritten) list.set(T.ptrOf(T.ENVOY_ORIGINAL_PATH), T.lenOf(T.ENVOY_ORIGINAL_PATH), req.path, req.pathLen);
     list.remove(policyHeader, policyHeaderLen);
     if (policyOff != NONE) list.add(policyHeader, policyHeaderLen, policy, policyLen);
     list.set(clusterHeader, clusterHeaderLen, cluster, clusterLen);
@@ -219,6 +224,8 @@ export class Router {
     if (rewritten) replaceHeader(M, T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
     if (authorityOff != NONE) replaceHeader(M, T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
     applyOpsToHost(c, opStart, opCount);
+    if (authorityOff != NONE) replaceHeader(M, T.ptrOf(T.ENVOY_ORIGINAL_HOST), T.lenOf(T.ENVOY_ORIGINAL_HOST), req.authority, req.authorityLen);
+    if (rewritten) replaceHeader(M, T.ptrOf(T.ENVOY_ORIGINAL_PATH), T.lenOf(T.ENVOY_ORIGINAL_PATH), req.path, req.pathLen);
     removeHeader(M, policyHeader, policyHeaderLen);
     if (policyOff != NONE) addHeader(M, policyHeader, policyHeaderLen, policy, policyLen);
     if (replaceHeader(M, clusterHeader, clusterHeaderLen, cluster, clusterLen) != Status.Ok) {

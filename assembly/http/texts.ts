@@ -16,6 +16,9 @@ export const X_FORWARDED_PROTO = bytes("x-forwarded-proto");
 export const SCHEME = bytes(":scheme");
 export const PATH = bytes(":path");
 export const AUTHORITY = bytes(":authority");
+/** What Envoy's router records when a route rewrites the path or the host (insert_envoy_original_path). */
+export const ENVOY_ORIGINAL_PATH = bytes("x-envoy-original-path");
+export const ENVOY_ORIGINAL_HOST = bytes("x-envoy-original-host");
 export const HTTPS = bytes("https");
 export const HTTP = bytes("http");
 export const SCHEME_SEPARATOR = bytes("://");

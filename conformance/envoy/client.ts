@@ -50,11 +50,18 @@ export function headerValues(headers: HeaderPairs, name: string): string[] {
   return headers.filter(([n]) => n === lower).map(([, v]) => v);
 }
 
+/**
+ * Node's HTTP/1 code writes and reads header values and the request target as Latin-1, one byte
+ * a character. Text goes on the wire as its UTF-8 bytes, as curl would send it.
+ */
+export const wire = (text: string): string => Buffer.from(text, "utf8").toString("latin1");
+export const unwire = (latin1: string): string => Buffer.from(latin1, "latin1").toString("utf8");
+
 export function sendRequest(target: Target, spec: RequestSpec): Promise<Response> {
   const https = spec.scheme === "https";
   const raw: string[] = [];
-  if (spec.authority !== undefined) raw.push("Host", spec.authority);
-  for (const [n, v] of spec.headers ?? []) raw.push(n, v);
+  if (spec.authority !== undefined) raw.push("Host", wire(spec.authority));
+  for (const [n, v] of spec.headers ?? []) raw.push(n, wire(v));
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
   // Node sends a raw-header-array request body chunked; a known body gets a Content-Length
   // instead, as curl would send it, unless the test framed the body itself.
@@ -65,7 +72,7 @@ export function sendRequest(target: Target, spec: RequestSpec): Promise<Response
     host: target.host,
     port: target.port,
     method: spec.method ?? "GET",
-    path: spec.path ?? "/",
+    path: wire(spec.path ?? "/"),
     headers: raw,
     setHost: false,
     agent: spec.agent ?? false,
@@ -80,7 +87,7 @@ export function sendRequest(target: Target, spec: RequestSpec): Promise<Response
       res.on("end", () => {
         clearTimeout(timer);
         const headers: HeaderPairs = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), unwire(res.rawHeaders[i + 1])]);
         const bodyBytes = Buffer.concat(chunks);
         resolve({ status: res.statusCode ?? 0, headers, body: bodyBytes.toString("utf8"), bodyBytes, elapsedMs: performance.now() - started });
       });

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createH2cServer, constants as h2, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import { unwire } from "./client.ts";
 
 export type HeaderPairs = Array<[string, string]>;
 
@@ -151,7 +152,7 @@ export class RecordingUpstream {
     const attempt = (this.attempts.get(cluster) ?? 0) + 1;
     this.attempts.set(cluster, attempt);
     const headers: HeaderPairs = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i].toLowerCase(), protocol === "HTTP/2" ? req.rawHeaders[i + 1] : unwire(req.rawHeaders[i + 1])]);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -160,8 +161,8 @@ export class RecordingUpstream {
         address,
         protocol,
         method: req.method ?? "",
-        path: req.url ?? "",
-        authority: protocol === "HTTP/2" ? (req.headers[":authority"] as string | undefined) : req.headers.host,
+        path: protocol === "HTTP/2" ? req.url ?? "" : unwire(req.url ?? ""),
+        authority: protocol === "HTTP/2" ? (req.headers[":authority"] as string | undefined) : req.headers.host === undefined ? undefined : unwire(req.headers.host),
         headers,
         body: Buffer.concat(chunks),
         arrivedAt,

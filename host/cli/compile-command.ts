@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { stringify } from "yaml";
+import { toKubernetesYaml } from "../resources/kube-yaml.ts";
 import { buildEnvoyFilter, DEFAULT_ROLLOUT, ROLLOUT_MODES, type RolloutMode } from "../rollout/envoyfilter.ts";
 import { compileInputs } from "../pipeline.ts";
 import { COMMON_OPTIONS, type Io } from "./main.ts";
@@ -33,7 +33,7 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
     wasmPath: values["wasm-path"] ?? DEFAULT_WASM_PATH,
     rollout,
   });
-  const envoyFilterYaml = stringify(envoyFilter, { lineWidth: 0 });
+  const envoyFilterYaml = toKubernetesYaml(envoyFilter);
   if (values.output === undefined) {
     io.stdout(envoyFilterYaml);
     return 0;
@@ -43,7 +43,7 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const files: Array<[string, string | Uint8Array]> = [
     ["envoyfilter.yaml", envoyFilterYaml],
-    ["filter-config.yaml", stringify(config, { lineWidth: 0 })],
+    ["filter-config.yaml", toKubernetesYaml(config)],
     ["filter-config.bin", bytes],
   ];
   for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content);

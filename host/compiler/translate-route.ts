@@ -393,6 +393,21 @@ function translateRouteAction(
   };
 }
 
+/**
+ * Istio's `GetRouteOperation`: the path part is the match's prefix + "*", exact path or regex
+ * ("/*" without a uri match); with one destination (a plain \`cluster\`) it is
+ * \`host:port<path>\` from the cluster name, else \`<VirtualService name>:<server port><path>\`.
+ */
+function routeOperation(out: Route, route: RouteIn, ctx: RouteContext): string {
+  const p = out.path;
+  const path = p === null ? "/*" : p.kind === "prefix" ? `${p.value}*` : p.value;
+  if (out.action.kind === "route" && asArray(route.h.route).length === 1) {
+    const [, port, , host] = out.action.destinations[0]!.cluster.split("|");
+    return `${host}:${port}${path}`;
+  }
+  return `${ctx.vs.res.metadata.name}:${ctx.port}${path}`;
+}
+
 /** `sourceMatchHTTP`: match.gateways, else sourceLabels ⊆ gateway labels and sourceNamespace. */
 function sourceMatches(m: Record<string, any>, ctx: RouteContext): boolean {
   const gateways = asArray(m.gateways);
@@ -440,6 +455,7 @@ export function translateRoute(route: RouteIn, match: MatchIn | null, ctx: Route
   }
   const catchAll = isCatchAll(out, tm.hasUnsupported);
   if (action !== null) out.action = action;
+  if (action?.kind === "route") out.decoratorOperation = routeOperation(out, route, ctx);
   return { route: out, catchAll, origin: route.origin, failed: action === null };
 }
 

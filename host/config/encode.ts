@@ -6,7 +6,7 @@ import {
   ActionKind, DestF, FORMAT_VERSION, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, HeaderOpKind, MAGIC,
   MatcherF, MatcherKind, MatcherSource, NONE, PathKind, RouteF, Section, TableF, TrieF, VHostF, WildF, fnv1a,
 } from "./layout.ts";
-import { DEFAULT_MAX_ACTIVE_FAULTS } from "./model.ts";
+import { DECORATOR_HEADER, DEFAULT_MAX_ACTIVE_FAULTS } from "./model.ts";
 import type { Destination, FilterConfig, HeaderOperations, Route, ValueMatcher, VirtualHost } from "./model.ts";
 import { DEFAULT_POLICY_HEADER, collectPolicies, policyIdFor } from "./policies.ts";
 
@@ -70,6 +70,12 @@ function hashSlotCount(entries: number): number {
 const lowerAscii = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 interface TrieBuild { children: Map<number, TrieBuild>; routes: number[] }
+
+/** The operations that run first for a request on `route`, with the decorator header set ahead of them. */
+function withDecorator(route: Route, first: HeaderOperations = route.requestHeaders): HeaderOperations {
+  if (route.decoratorOperation === undefined) return first;
+  return { ...first, set: [[DECORATOR_HEADER, route.decoratorOperation], ...first.set] };
+}
 
 export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   const strings = new StringPool();
@@ -168,7 +174,8 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   const addDestination = (route: Route, d: Destination, single: boolean, authority: string | null): void => {
     // §6.3: one destination shares the route's parser (route ops, then destination ops);
     // weighted destinations evaluate their own parser first, then the route's.
-    const req = single ? addOps(mergeParsers(route.requestHeaders, d.requestHeaders)) : addOps(d.requestHeaders, route.requestHeaders);
+    const decorated = withDecorator(route);
+    const req = single ? addOps(mergeParsers(decorated, d.requestHeaders)) : addOps(withDecorator(route, d.requestHeaders), route.requestHeaders);
     const resp = single ? addOps(mergeParsers(route.responseHeaders, d.responseHeaders)) : addOps(d.responseHeaders, route.responseHeaders);
     dests.add([...strings.ref(d.cluster), d.clusterExists ? 1 : 0, d.weight, ...strings.ref(authority ?? d.authority), req[0], req[1], resp[0], resp[1]]);
   };

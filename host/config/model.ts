@@ -161,4 +161,14 @@ export interface Route {
   requestHeaders: HeaderOperations;
   responseHeaders: HeaderOperations;
   fault: FaultConfig | null;
+  /**
+   * Istio's route decorator operation (tracing operation name), e.g. `a.default.svc.cluster.local:80/api*`.
+   * Envoy's connection manager puts it on the request as x-envoy-decorator-operation before the
+   * route's header operations; the filter's generated routes carry no decorator, so the encoder
+   * makes it the first header operation of a forwarded request.
+   */
+  decoratorOperation?: string;
 }
+
+/** Envoy's request header for the route's decorator operation. */
+export const DECORATOR_HEADER = "x-envoy-decorator-operation";

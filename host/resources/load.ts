@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { KUBERNETES_YAML } from "./kube-yaml.ts";
 import { classifyDocument } from "./kinds.ts";
 import { nodeLocator } from "./locate.ts";
 import type { Diagnostic, ObjectMeta, Resource, SourceLocation } from "./types.ts";
@@ -49,10 +50,11 @@ export function loadResources(inputs: LoadInput[]): LoadResult {
   return { resources, diagnostics };
 }
 
+
 /** Parses one file's text (possibly several documents) and appends what it finds. */
 export function loadText(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[]): void {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: false, ...KUBERNETES_YAML });
   // An empty stream (no documents, e.g. only comments) is an empty array.
   const docs: Document.Parsed[] = [...parsed];
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });

@@ -88,6 +88,9 @@ export class Simulator {
 
   get harness(): ProxyWasmHost { return this.host; }
 
+  /** The filter configuration this simulator runs. */
+  get compiledConfig(): FilterConfig { return this.compiled.config; }
+
   send(request: SimulationRequest): SimulationResult {
     const url = new URL(request.url);
     const scheme = url.protocol.replace(/:$/, "");

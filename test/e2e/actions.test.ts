@@ -11,6 +11,7 @@
 //   query unless it has its own).
 // - Envoy source/common/router/weighted_cluster_specifier.cc pickClusterIndex (share = w/Σw).
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { DEFAULT_CLUSTER_HEADER } from "../../host/config/model.ts";
 import { sender, simulatorFor, type Send } from "../support/simulate.ts";
@@ -112,6 +113,8 @@ describe("§6.1/§6.2 destinations and cluster names", () => {
     expect(r.status).toBe(503);
     expect(r.body).toBe("");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§6.1 weighted destinations: share of each = w/Σw (100,000 seeded requests)", () => {
@@ -151,6 +154,9 @@ ${weights.map((w, i) => `    - destination: {host: ${svc[i]}}\n      weight: ${w
     });
     expect([...counts.keys()].every((k) => svc.some((s) => k === `outbound|80||${fqdn(s)}`)), JSON.stringify([...counts])).toBe(true);
   });
+
+  // The split itself runs in real Envoy in test/judges/weights.test.ts (a per-request comparison
+  // of random draws means nothing).
 });
 
 describe("§6.5 redirect: status and Location (Envoy Http::Utility::newUri)", () => {
@@ -279,6 +285,8 @@ describe("§6.5 redirect: status and Location (Envoy Http::Utility::newUri)", ()
     expect(r.action).toBe("redirect");
     expect(r.virtualService).toBe("default/r");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§6.6 directResponse", () => {
@@ -317,6 +325,8 @@ describe("§6.6 directResponse", () => {
     expect(r.responseHeaders?.["content-type"]).toBe("application/json");
     expect(r.responseHeaders?.["x-extra"]).toBe("1");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§6.4 rewrite", () => {
@@ -361,6 +371,8 @@ describe("§6.4 rewrite", () => {
     expect(r.request?.[":path"]).toBe("/auth");
     expect(r.request?.["x-forwarded-host"]).toBeUndefined();
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§6.3 header operations", () => {
@@ -482,6 +494,8 @@ describe("§6.3 header operations", () => {
     expect(r.up(":authority")).toEqual(["route.authority"]);
     expect(r.up("host")).toEqual([]);
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§2.6 tls.httpsRedirect", () => {
@@ -553,4 +567,6 @@ spec:
     expect(r.action).toBe("https_redirect");
     expect(r.status).toBe(301);
   });
+
+  itAgreesThreeWays();
 });

@@ -9,6 +9,7 @@
 // source/common/router/config_utility.cc (QueryParameterMatcher), and
 // tests/integration/pilot/common/routing.go ("without headers*" cases).
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
 import { gatewayYaml } from "../support/yaml.ts";
@@ -138,6 +139,8 @@ describe("§5 uri matchers", () => {
     expect(hit(sim, { host: "emptyprefix.test", path: "/anything?x", headers: [["x-any", "1"]] })).toBe("empty-prefix");
     expect(hit(sim, { host: "emptyprefix.test", path: "/", headers: [["x-any", ""]] })).toBe("empty-prefix");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§5 method / authority / scheme are header matchers on pseudo-headers", () => {
@@ -164,6 +167,8 @@ describe("§5 method / authority / scheme are header matchers on pseudo-headers"
     expect(hit(sim, { host: "pseudo.test", path: "/", scheme: "https" })).toBe("https");
     expect(hit(sim, { host: "pseudo.test", path: "/", scheme: "http" })).toBe("404");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§5 header matchers", () => {
@@ -215,6 +220,8 @@ describe("§5 header matchers", () => {
     expect(h([["x-and1", "1"]])).toBe("404");
     expect(h([["x-and2", "2"]])).toBe("404");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§5 withoutHeaders (invert_match; treat_missing_header_as_empty unless presence)", () => {
@@ -243,6 +250,8 @@ describe("§5 withoutHeaders (invert_match; treat_missing_header_as_empty unless
     expect(w("/prefix", [["end-user", "bob"]])).toBe("wo-prefix");
     expect(w("/prefix", [["end-user", "jason"]])).toBe("404");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§5 queryParams", () => {
@@ -283,6 +292,8 @@ describe("§5 queryParams", () => {
     expect(q("/prefix?p=abc")).toBe("q-prefix");
     expect(q("/prefix?p=xab")).toBe("404");
   });
+
+  itAgreesThreeWays();
 });
 
 // Regex rules live in their own configuration so that a refusal of regex programs by the
@@ -295,7 +306,10 @@ describe("§5 regex matchers (RE2 full match)", () => {
         rule("icase-regex", "[{uri: {regex: /Reg}, ignoreUriCase: true}]")) +
       vs("rx-hdr", "hdr.test", rule("h-regex", '[{headers: {x-r: {regex: "v[0-9]+"}}}]')) +
       vs("rx-without", "without.test", rule("wo-dotstar", '[{uri: {prefix: /dotstar}, withoutHeaders: {end-user: {regex: ".*"}}}]')) +
-      vs("rx-query", "query.test", rule("q-regex", '[{uri: {prefix: /regex}, queryParams: {n: {regex: "\\\\d+"}}}]'))));
+      vs("rx-query", "query.test", rule("q-regex", '[{uri: {prefix: /regex}, queryParams: {"n": {regex: "\\\\d+"}}}]')) +
+      // Unquoted, the key n is YAML 1.1's boolean false, and Kubernetes (sigs.k8s.io/yaml on
+      // go-yaml v2) hands Istio a parameter named "false" — Istio's translator in real Envoy shows it.
+      vs("rx-query-yaml11", "yaml11.test", rule("q-false", '[{queryParams: {n: {exact: "1"}}}]'))));
   let rx: Simulator;
   const hx = (headers: Pairs) => hit(rx, { host: "hdr.test", path: "/", headers });
   const wx = (path: string, headers: Pairs) => hit(rx, { host: "without.test", path, headers });
@@ -331,9 +345,13 @@ describe("§5 regex matchers (RE2 full match)", () => {
   it("§5 query regex is a full match: \\d+ matches 123 but not a123 or 123a", async () => {
     rx = await regexSim();
     expect(qx("/regex?n=123")).toBe("q-regex");
+    expect(hit(rx, { host: "yaml11.test", path: "/?n=1" })).toBe("404");
+    expect(hit(rx, { host: "yaml11.test", path: "/?false=1" })).toBe("q-false");
     expect(qx("/regex?n=a123")).toBe("404");
     expect(qx("/regex?n=123a")).toBe("404");
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§5/§3.1 route order", () => {
@@ -391,4 +409,6 @@ describe("§5/§3.1 route order", () => {
     expect(hit(s, { host: "hc.test", path: "/", headers: [["x", "1"]] })).toBe("hdr-slash");
     expect(hit(s, { host: "hc.test", path: "/", headers: [["x", "2"]] })).toBe("second");
   });
+
+  itAgreesThreeWays();
 });

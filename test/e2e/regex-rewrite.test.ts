@@ -3,6 +3,7 @@
 // (source/common/router/config_impl.cc RouteEntryImplBase::rewritePathHeader), with RE2
 // substitution syntax (\1…\9). Oracle: npm re2's replace for the same pattern.
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import RE2 from "re2";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
@@ -51,4 +52,6 @@ describe("§6.4 uriRegexRewrite", () => {
     expect(r.action).toBe("route");
     expect(r.request?.[":path"]).toBe(expected(RULES[rule]!, path));
   });
+
+  itAgreesThreeWays();
 });

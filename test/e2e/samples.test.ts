@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import { parseAllDocuments } from "yaml";
 import { DEFAULT_CLUSTER_HEADER } from "../../host/config/model.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
@@ -61,6 +62,8 @@ describeData("§13 bookinfo-gateway.yaml + bookinfo platform Services", () => {
   it.each(["localhost", "localhost:8080", "1.2.3.4:31380", "WWW.Example.COM:443", "[::1]:8080"])("§13 any Host/port (%s) → the same '*' vhost", (authority) => {
     expect(clusterOf(request(sim, authority, "/productpage"))).toBe(cluster("productpage"));
   });
+
+  itAgreesThreeWays();
 });
 
 describeData("§13 httpbin-gateway.yaml + httpbin.yaml", () => {
@@ -72,6 +75,8 @@ describeData("§13 httpbin-gateway.yaml + httpbin.yaml", () => {
       expect(clusterOf(res)).toBe(cluster("httpbin", "", 8000));
     }
   });
+
+  itAgreesThreeWays();
 });
 
 describeData("§13 bookinfo routing samples bound to the gateway", () => {
@@ -172,4 +177,6 @@ describeData("§13 bookinfo routing samples bound to the gateway", () => {
     expect(pending.done).toBe(true);
     expect(pending.result.upstreamRequest?.headers.find(([k]) => k === DEFAULT_CLUSTER_HEADER)?.[1]).toBe(cluster("ratings", "v1"));
   });
+
+  itAgreesThreeWays();
 });

@@ -5,6 +5,7 @@
 // (host/config/policies.ts). A client value must never pick the cluster, never reach the
 // upstream, and a local reply must never forward anything.
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import { DEFAULT_CLUSTER_HEADER } from "../../host/config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../../host/config/policies.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
@@ -130,4 +131,6 @@ describe("security: client-supplied internal headers", () => {
     const r = sim.send({ method: "GET", url: "http://s.test/public", headers: [[DEFAULT_CLUSTER_HEADER, ADMIN]] });
     expect(r.cluster).toBe(PUBLIC);
   });
+
+  itAgreesThreeWays();
 });

@@ -3,6 +3,7 @@
 // status, body, response-code details (Envoy ResponseCodeDetails: route_not_found,
 // cluster_not_found, direct_response, fault_filter_abort).
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import type { Simulator } from "../../host/simulate/simulator.ts";
 import { simulatorFor } from "../support/simulate.ts";
 import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
@@ -136,4 +137,6 @@ describe("§11 status codes and bodies produced by the filter", () => {
     expect(r.res.localReply).toBeNull();
     expect(r.res.response?.source).toBe("upstream");
   });
+
+  itAgreesThreeWays();
 });

@@ -5,6 +5,7 @@
 // pilot/pkg/networking/core/gateway_simulation_test.go (TestHTTPGateway) and
 // tests/integration/pilot/common/routing.go ("wildcard hostname" cases).
 import { beforeAll, describe, expect, it } from "vitest";
+import { itAgreesThreeWays } from "../support/three-way.ts";
 import { sender, simulatorFor, type Send } from "../support/simulate.ts";
 import { servicesYaml } from "../support/yaml.ts";
 
@@ -113,6 +114,8 @@ describe("§4 request → vhost: exact > longest suffix wildcard > '*'", () => {
     expect(send("GET", "http://[::1]:8080/").cluster).toBe(cluster("star"));
     expect(send("GET", "http://[::1]/").cluster).toBe(cluster("star"));
   });
+
+  itAgreesThreeWays();
 });
 
 describe("§4 no matching vhost ⇒ 404 NR, empty body", () => {
@@ -172,4 +175,6 @@ spec:
     expect(r.action).toBe("not_found");
     expect(send("GET", "http://bar.com/other").cluster).toBe(cluster("b"));
   });
+
+  itAgreesThreeWays();
 });

@@ -1,7 +1,7 @@
 // Webhook rule tables. Cases are taken from istio/istio @86c9f01f
 // pkg/config/validation/validation_test.go (the test function is named in each `rule`), written
 // as the YAML an operator would apply; each invalid case asserts the error codes and fields.
-import { stringify } from "yaml";
+import { toKubernetesYaml } from "../../host/resources/kube-yaml.ts";
 import { describe, expect, test } from "vitest";
 import { loadResources } from "../../host/resources/load.ts";
 import { validateResources } from "../../host/validation/index.ts";
@@ -29,7 +29,7 @@ const dr = (spec: Record<string, unknown>) => ({ apiVersion: "networking.istio.i
 const se = (spec: Record<string, unknown>) => ({ apiVersion: "networking.istio.io/v1", kind: "ServiceEntry", metadata: meta(), spec });
 
 function run(resource: Record<string, unknown>) {
-  const { resources, diagnostics } = loadResources([{ name: "case.yaml", text: stringify(resource) }]);
+  const { resources, diagnostics } = loadResources([{ name: "case.yaml", text: toKubernetesYaml(resource) }]);
   expect(diagnostics).toEqual([]);
   const all = validateResources(resources);
   const fmt = (sev: string) => all.filter((d) => d.severity === sev).map((d) => `${d.code} @ ${d.field}`);

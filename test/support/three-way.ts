@@ -1,0 +1,203 @@
+// Every end-to-end case three ways (issue "The real judges"): each request a test sends through
+// the harness (a) is recorded, and `itAgreesThreeWays()` — placed last in a describe block —
+// replays them through real Envoy on Istio's configuration alone (b, the ground truth) and on
+// Istio's configuration plus our EnvoyFilter, applied by Istio's patch code, in both rollouts (c).
+// It passes when (c) = (b) for every request (else a product bug) and (a) = (c) (else a harness
+// difference, to fix or to explain in docs/harness.md).
+import { appendFileSync } from "node:fs";
+import { afterAll, expect, it } from "vitest";
+import { EnvoyJudge, type JudgeMode } from "../../conformance/judge.ts";
+import { diffOutcomes, outcomeFromHarness, type ClientRequest, type Outcome, type Pairs } from "../../conformance/outcome.ts";
+import { envoyBinary, ENVOY_ABSENT, type Behaviour } from "../../conformance/envoy/index.ts";
+import { IstioXds, istioXdsAvailable } from "../../conformance/istio/client.ts";
+import type { RequestResult, RequestSpec } from "../../host/harness/index.ts";
+import type { GatewayTarget } from "../../host/pipeline.ts";
+import { DEFAULT_POLICY_HEADER } from "../../host/config/policies.ts";
+import type { Simulator } from "../../host/simulate/simulator.ts";
+
+interface RecordedRequest { spec: RequestSpec; result: () => RequestResult | null }
+interface RecordedSimulator { yaml: string; target: GatewayTarget; sim: Simulator; requests: RecordedRequest[]; judged: number }
+
+/** Every simulator of this test file; a simulator shared by several describe blocks is judged once per block, on its new requests. */
+const recorded: RecordedSimulator[] = [];
+
+/** Records every request that goes through `sim`'s harness, for the next itAgreesThreeWays(). */
+export function recordForJudges(sim: Simulator, yaml: string, target: GatewayTarget): void {
+  const entry: RecordedSimulator = { yaml, target, sim, requests: [], judged: 0 };
+  recorded.push(entry);
+  const host = sim.harness;
+  const request = host.request.bind(host);
+  const send = host.send.bind(host);
+  host.request = (spec) => {
+    const result = request(spec);
+    entry.requests.push({ spec, result: () => result });
+    return result;
+  };
+  host.send = (spec) => {
+    const pendingRequest = send(spec);
+    entry.requests.push({ spec, result: () => (pendingRequest.done ? pendingRequest.result : null) });
+    return pendingRequest;
+  };
+}
+
+function pairsOf(input: RequestSpec["headers"]): Pairs {
+  return (Array.isArray(input) ? input.map(([k, v]) => [k, v]) : Object.entries(input)) as Pairs;
+}
+
+/** The request a client would send for what the harness was given, or why none can be. */
+export function clientRequestFor(spec: RequestSpec, tlsPorts: Set<number>): ClientRequest | string {
+  const pairs = pairsOf(spec.headers);
+  const get = (name: string) => pairs.find(([k]) => k === name)?.[1];
+  const method = get(":method"), path = get(":path"), authority = get(":authority"), scheme = get(":scheme") ?? "http";
+  if (!method || !path || authority === undefined) return "no :method, :path or :authority";
+  if (method !== method.toUpperCase()) return "a lower-case method (Node's HTTP client upper-cases every method it sends)";
+  const port = Number(spec.properties?.["destination.port"] ?? (scheme === "https" ? 443 : 80));
+  // Envoy's HCM sets :scheme and x-forwarded-proto from the connection (an edge proxy); the
+  // harness tests pass them explicitly instead.
+  const tls = tlsPorts.has(port);
+  if ((scheme === "https") !== tls) return `:scheme ${scheme} on a ${tls ? "TLS" : "plaintext"} listener cannot be sent to a real Envoy`;
+  if (pairs.filter(([k]) => k.startsWith(":")).length !== 4) return "pseudo-headers other than one each of :method :scheme :authority :path";
+  const headers = pairs.filter(([k, v]) => !k.startsWith(":") && !(k === "x-forwarded-proto" && v === scheme));
+  if (headers.some(([k]) => k === "x-forwarded-proto")) return "a client x-forwarded-proto (Envoy's edge HCM overwrites it)";
+  const sni = spec.properties?.["connection.requested_server_name"];
+  const body = spec.body === undefined ? undefined : Buffer.from(spec.body as Uint8Array).toString("utf8");
+  return { method, scheme: tls ? "https" : "http", authority, path, headers, listenerPort: port, sni: typeof sni === "string" ? sni : undefined, body };
+}
+
+function behaviourFor(spec: RequestSpec): Behaviour {
+  const up = spec.upstream;
+  if (!up || typeof up === "function") return {};
+  return {
+    status: up.status,
+    headers: up.headers === undefined ? undefined : pairsOf(up.headers),
+    body: up.body === undefined ? "" : Buffer.from(up.body as Uint8Array),
+  };
+}
+
+let istio: IstioXds | null = null;
+afterAll(async () => { await istio?.close(); istio = null; });
+
+/** Whether the judges can run here; in CI their absence is a failure, elsewhere a loud skip. */
+function judgesAbsent(): string | null {
+  const missing = [envoyBinary() ? null : ENVOY_ABSENT, istioXdsAvailable() ? null : "ISTIO TRANSLATOR ABSENT: build/istio-xds is missing; run npm run setup:istio"].filter(Boolean);
+  return missing.length ? missing.join("; ") : null;
+}
+
+const MODES: JudgeMode[] = ["istio", "owner", "alongside"];
+
+/** A delay of d ms in real Envoy arrives within d + 10 ms tick + scheduling; 60 ms covers a loaded 2-core box. */
+const DELAY_TOLERANCE_MS = 60;
+
+/**
+ * Requests whose (a) ≠ (c) is explained: the harness is handed header maps as a test writes
+ * them, while a real client's request passes Envoy's codec first. Each entry is listed in
+ * docs/harness.md ("What real Envoy does before the filter runs"); (c) = (b) is still required.
+ */
+const EXPLAINED: Array<{ why: string; applies: (r: ClientRequest) => boolean }> = [
+  {
+    why: "a header value with leading or trailing whitespace: Envoy's HTTP/1 codec strips it (RFC 9110 §5.5); the harness passes values as given",
+    applies: (r) => r.headers.some(([, v]) => v !== v.replace(/^[ \t]+|[ \t]+$/g, "")),
+  },
+  {
+    why: "a request target with bytes outside ASCII: Envoy's HTTP/1 codec answers 400 before any filter; the harness passes the path as given",
+    applies: (r) => /[^\x21-\x7e]/.test(r.path),
+  },
+];
+
+const DECISION = /gatewasm decision vhost=\S+ route=(\d+) /;
+
+/** The clusters of the route the filter matched, when it splits by weight; else undefined. */
+function weightedDestinations(sim: Simulator, result: RequestResult): string[] | undefined {
+  const line = result.logs.map((l) => DECISION.exec(l.message)).find((m) => m !== null);
+  if (!line) return undefined;
+  const routes = sim.compiledConfig.routeTables.flatMap((t) => t.virtualHosts.flatMap((v) => v.routes));
+  const action = routes[Number(line[1])]?.action;
+  if (action?.kind !== "route" || action.destinations.length < 2) return undefined;
+  return action.destinations.map((d) => d.cluster);
+}
+
+/** Where the differences of a run go when THREE_WAY_REPORT names a file (one JSON line each). */
+function report(lines: string[]): void {
+  const file = process.env.THREE_WAY_REPORT;
+  if (file && lines.length) appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+}
+
+const explainedCount = new Map<string, number>();
+
+async function judgeOne(entry: RecordedSimulator, requests: RecordedRequest[]): Promise<{ differences: string[]; skipped: string[]; compared: number }> {
+  const config = entry.sim.compiledConfig;
+  const tlsPorts = new Set(config.routeTables.filter((t) => t.tls).map((t) => t.listenerPort ?? t.port));
+  const differences: string[] = [];
+  const skipped: string[] = [];
+  istio ??= new IstioXds();
+  const judges = await Promise.all(MODES.map((mode) => EnvoyJudge.start(istio!, entry.yaml, mode, entry.target)));
+  let compared = 0;
+  try {
+    for (const one of requests) {
+      const request = clientRequestFor(one.spec, tlsPorts);
+      const label = typeof request === "string" ? "" : `${request.method} ${request.scheme}://${request.authority}${request.path} on :${request.listenerPort}`;
+      if (typeof request === "string") { skipped.push(request); continue; }
+      const harnessResult = one.result();
+      if (!harnessResult) { skipped.push(`${label}: still paused in the harness`); continue; }
+      const behaviour = behaviourFor(one.spec);
+      const outcomes: Record<string, Outcome> = {};
+      for (const judge of judges) outcomes[judge.mode] = await judge.send(request, behaviour);
+      // Wall-clock delays are noisy on a shared 2-core machine (a first request, a GC pause): a
+      // case whose only difference is the delay is measured once more on every judge.
+      const delayOnly = (a: Outcome, b: Outcome) => Math.abs(a.delayMs - b.delayMs) > DELAY_TOLERANCE_MS;
+      if (delayOnly(outcomes.istio!, outcomes.owner!) || delayOnly(outcomes.istio!, outcomes.alongside!)) {
+        for (const judge of judges) outcomes[judge.mode] = await judge.send(request, behaviour);
+      }
+      const policyHeader = config.policyHeader ?? DEFAULT_POLICY_HEADER;
+      const harness = outcomeFromHarness(harnessResult, config.clusterHeader, policyHeader);
+      compared++;
+      const reserved = [config.clusterHeader, policyHeader];
+      const weightedClusters = weightedDestinations(entry.sim, harnessResult);
+      for (const mode of ["owner", "alongside"] as const) {
+        for (const d of diffOutcomes(outcomes.istio!, outcomes[mode]!, { reserved, weightedClusters, ignoreEnvoyAdded: false, upstreamBodies: true, delayToleranceMs: DELAY_TOLERANCE_MS, compareAttempts: true })) {
+          differences.push(`(c ${mode}) ≠ (b) ${label}: ${d}`);
+        }
+      }
+      const explained = EXPLAINED.find((e) => e.applies(request));
+      if (explained) { explainedCount.set(explained.why, (explainedCount.get(explained.why) ?? 0) + 1); continue; }
+      for (const d of diffOutcomes(outcomes.owner!, harness, { reserved, weightedClusters, ignoreEnvoyAdded: true, upstreamBodies: false, delayToleranceMs: DELAY_TOLERANCE_MS, compareAttempts: false })) {
+        differences.push(`(a) ≠ (c owner) ${label}: ${d}`);
+      }
+    }
+  } finally {
+    await Promise.all(judges.map((j) => j.stop()));
+  }
+  return { differences, skipped, compared };
+}
+
+/** The test that replays every request recorded since the previous one through the judges. */
+export function itAgreesThreeWays(): void {
+  it("agrees three ways: harness, Istio + Envoy, Istio + our rollout in Envoy (owner and alongside)", async () => {
+    const batch = recorded.filter((e) => e.requests.length > e.judged).map((e) => {
+      const requests = e.requests.slice(e.judged);
+      e.judged = e.requests.length;
+      return { entry: e, requests };
+    });
+    const absent = judgesAbsent();
+    if (absent) {
+      if (process.env.CI) throw new Error(`the judges must run in CI: ${absent}`);
+      console.warn(`THREE-WAY SKIPPED: ${absent}`);
+      return;
+    }
+    const differences: string[] = [];
+    let compared = 0;
+    const skipped: string[] = [];
+    for (const { entry, requests } of batch) {
+      const r = await judgeOne(entry, requests);
+      differences.push(...r.differences);
+      skipped.push(...r.skipped);
+      compared += r.compared;
+    }
+    for (const [why, n] of explainedCount) console.info(`three ways: (a) vs (c) not compared for ${n} request(s): ${why}`);
+    explainedCount.clear();
+    if (skipped.length) console.info(`three ways: ${skipped.length} request(s) not replayable:\n  ${[...new Set(skipped)].join("\n  ")}`);
+    expect(compared + skipped.length).toBeGreaterThan(0);
+    report(differences);
+    expect(differences).toEqual([]);
+  }, 300_000);
+}
