@@ -15,18 +15,27 @@ import { envoyBinary, ENVOY_ABSENT, EnvoyProcess, GATEWASM_WASM, header, sendReq
 import { rolloutYaml } from "../conformance/judge.ts";
 import { twentyHeaders } from "./synthetic.ts";
 import { floorModule } from "./floor.ts";
+import { headerSetterModule } from "./envoy-floors.ts";
+import { DEFAULT_CLUSTER_HEADER } from "../host/config/model.ts";
 import { istioBenchInputs, type IstioBenchShape } from "./istio-yaml.ts";
 import { FastUpstream } from "./fast-upstream.ts";
 import { cpuSeconds, pin, runWrk, tasksetAvailable, wrkAvailable, type WrkResult } from "./wrk.ts";
 
-/** istio: Istio's configuration alone; floor: alone plus a Wasm filter that does nothing. */
-type Mode = "istio" | "alongside" | "owner" | "floor";
-const MODE_LABEL: Record<Mode, string> = { istio: "Istio alone", alongside: "alongside", owner: "owner", floor: "Istio + no-op Wasm" };
+/**
+ * istio: Istio's configuration alone; floor: the alongside rollout with a Wasm module that reads
+ * the headers and does nothing (bench/floor.ts), so Istio's routes route; setter: the same with a
+ * module that also sets the cluster header to the probe's cluster (bench/envoy-floors.ts), so the
+ * generated route routes after Envoy's second match.
+ */
+type Mode = "istio" | "alongside" | "owner" | "floor" | "setter";
+const MODE_LABEL: Record<Mode, string> = {
+  istio: "Istio alone", alongside: "alongside", owner: "owner", floor: "Istio + no-op Wasm", setter: "Istio + header-setting Wasm",
+};
 
 interface Shape extends IstioBenchShape { label: string; modes: Mode[] }
 
 const SHAPES: Shape[] = [
-  { label: "10 routes", routes: 10, hosts: 1, modes: ["istio", "floor", "alongside", "owner"] },
+  { label: "10 routes", routes: 10, hosts: 1, modes: ["istio", "floor", "setter", "alongside", "owner"] },
   { label: "10,000 routes, 1,000 hosts", routes: 10_000, hosts: 1_000, modes: ["istio", "alongside", "owner"] },
   { label: "10,000 routes, one virtual host", routes: 10_000, hosts: 1, modes: ["istio", "alongside", "owner"] },
 ];
@@ -36,6 +45,8 @@ const CLIENT_CPU = "1";
 
 export interface ModeResult {
   mode: Mode;
+  /** Our compiler: YAML → EnvoyFilter YAML (conformance/judge.ts rolloutYaml); 0 for Istio alone. */
+  compileMs: number;
   translateMs: number;
   startMs: number;
   best: WrkResult;
@@ -102,7 +113,7 @@ export async function envoyBench(opts: EnvoyBenchOptions): Promise<ShapeResult[]
     const shapes = opts.shapes ? opts.shapes.map((i) => SHAPES[i]!) : SHAPES;
     for (const shape of shapes) {
       log(`  real Envoy, ${shape.label}:`);
-      out.push({ shape, results: await benchShape(shape, istio, upstream, floorPath, rounds, seconds, log) });
+      out.push({ shape, results: await benchShape(shape, istio, upstream, dir, floorPath, rounds, seconds, log) });
     }
   } finally {
     await upstream.stop();
@@ -112,9 +123,9 @@ export async function envoyBench(opts: EnvoyBenchOptions): Promise<ShapeResult[]
   return out;
 }
 
-interface Running { mode: Mode; envoy: EnvoyProcess; translateMs: number; startMs: number; runs: Array<{ wrk: WrkResult; cpu: number }> }
+interface Running { mode: Mode; envoy: EnvoyProcess; compileMs: number; translateMs: number; startMs: number; runs: Array<{ wrk: WrkResult; cpu: number }> }
 
-async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream, floorPath: string, rounds: number, seconds: number, log: (l: string) => void): Promise<Map<Mode, ModeResult>> {
+async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream, dir: string, floorPath: string, rounds: number, seconds: number, log: (l: string) => void): Promise<Map<Mode, ModeResult>> {
   const inputs = istioBenchInputs(shape);
   const running: Running[] = [];
   const requestHeaders = twentyHeaders(inputs.probe.authority, inputs.probe.path, inputs.probe.headers)
@@ -122,9 +133,18 @@ async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream
   try {
     for (const mode of shape.modes) {
       let yaml = inputs.yaml;
+      let compileMs = 0;
       if (mode !== "istio") {
-        const rollout = rolloutYaml(inputs.yaml, mode === "floor" ? "alongside" : mode);
-        yaml += `\n---\n${mode === "floor" ? rollout.split(GATEWASM_WASM).join(floorPath) : rollout}`;
+        const c0 = performance.now();
+        let rollout = rolloutYaml(inputs.yaml, mode === "owner" ? "owner" : "alongside");
+        compileMs = performance.now() - c0;
+        if (mode === "floor") rollout = rollout.split(GATEWASM_WASM).join(floorPath);
+        if (mode === "setter") {
+          const setterPath = join(dir, "setter.wasm");
+          writeFileSync(setterPath, await headerSetterModule(DEFAULT_CLUSTER_HEADER, inputs.probeCluster));
+          rollout = rollout.split(GATEWASM_WASM).join(setterPath);
+        }
+        yaml += `\n---\n${rollout}`;
       }
       const t0 = performance.now();
       const translation = await istio.translate({
@@ -137,7 +157,7 @@ async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream
       const t1 = performance.now();
       const envoy = await EnvoyProcess.start(translation.bootstrap, { concurrency: 1, logLevel: "warning", readyTimeoutMs: 120_000 });
       const startMs = performance.now() - t1;
-      running.push({ mode, envoy, translateMs, startMs, runs: [] });
+      running.push({ mode, envoy, compileMs, translateMs, startMs, runs: [] });
       pin(envoy.pid, ENVOY_CPU);
       // The probe must be routed to its cluster in every mode, or the figures mean nothing.
       const response = await sendRequest(envoy.target(8080), { authority: inputs.probe.authority, path: inputs.probe.path, headers: requestHeaders.filter(([k]) => k !== "host") });
@@ -146,7 +166,7 @@ async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream
       if (response.status !== 200 || cluster !== inputs.probeCluster) {
         throw new Error(`${shape.label} (${mode}): the probe got ${response.status} from ${cluster ?? address ?? "no upstream"}, want 200 from ${inputs.probeCluster}\n${envoy.logTail(20)}`);
       }
-      log(`    ${MODE_LABEL[mode]}: Istio translation ${fmtMs(translateMs)}, Envoy start → LIVE ${fmtMs(startMs)}`);
+      log(`    ${MODE_LABEL[mode]}: our compile ${fmtMs(compileMs)}, Istio translation ${fmtMs(translateMs)}, Envoy start → LIVE ${fmtMs(startMs)}`);
     }
     for (let round = 0; round < rounds; round++) {
       for (const r of running) {
@@ -171,7 +191,7 @@ async function benchShape(shape: Shape, istio: IstioTool, upstream: FastUpstream
     for (const r of running) {
       const best = r.runs.reduce((a, b) => (b.wrk.requestsPerSecond > a.wrk.requestsPerSecond ? b : a));
       const memory = await r.envoy.memory();
-      results.set(r.mode, { mode: r.mode, translateMs: r.translateMs, startMs: r.startMs, best: best.wrk, cpu: best.cpu, allocated: memory.allocated, rss: memory.rss });
+      results.set(r.mode, { mode: r.mode, compileMs: r.compileMs, translateMs: r.translateMs, startMs: r.startMs, best: best.wrk, cpu: best.cpu, allocated: memory.allocated, rss: memory.rss });
     }
     return results;
   } finally {
@@ -207,11 +227,16 @@ export function envoyTable(shapes: ShapeResult[], quick: boolean): string[] {
     lines.push(`| ${l}: Envoy CPU per request | ${cells(s, (r) => fmtUs((r.cpu / r.best.requestsPerSecond) * 1e6))} | busy time ÷ requests; less sensitive to a shared machine than req/s |`);
     lines.push(`| ${l}: latency p50 / p99 | ${cells(s, (r) => `${fmtUs(r.best.p50Us)} / ${fmtUs(r.best.p99Us)}`)} | 8 requests always in flight |`);
     lines.push(`| ${l}: memory allocated / RSS | ${cells(s, (r) => `${fmtMiB(r.allocated)} / ${fmtMiB(r.rss)}`)} | admin /memory, /proc; after the runs |`);
-    lines.push(`| ${l}: Istio translation; Envoy start → LIVE | ${cells(s, (r) => `${fmtMs(r.translateMs)}; ${fmtMs(r.startMs)}`)} | istio-xds translate call; bootstrap to admin /ready |`);
-    const floor = s.results.get("floor");
-    if (floor) {
-      const istio = s.results.get("istio")!;
-      lines.push(`| ${l}: Istio alone + a no-op Wasm filter | ${fmtRps(floor.best.requestsPerSecond)} req/s | — | — | bench/floor.ts in Envoy: reads the headers, does nothing; ${pct(floor, istio)} vs Istio alone |`);
+    lines.push(`| ${l}: our compile; Istio translation; Envoy start → LIVE | ${cells(s, (r) => `${r.compileMs ? fmtMs(r.compileMs) : "—"}; ${fmtMs(r.translateMs)}; ${fmtMs(r.startMs)}`)} | rolloutYaml (YAML → EnvoyFilter); one istio-xds translate call (its input includes the EnvoyFilter); bootstrap to admin /ready (Wasm compiled, on_configure run) |`);
+    const istio = s.results.get("istio");
+    const floors: Array<[Mode, string]> = [
+      ["floor", "bench/floor.ts: reads the headers, does nothing (the cost of any Wasm filter)"],
+      ["setter", "bench/envoy-floors.ts: reads the headers, sets the cluster header (Envoy matches again); owner minus the filter's own routing"],
+    ];
+    for (const [mode, what] of floors) {
+      const f = s.results.get(mode);
+      if (!f || !istio) continue;
+      lines.push(`| ${l}: ${MODE_LABEL[mode]} | ${fmtRps(f.best.requestsPerSecond)} req/s; ${fmtUs(perRequest(f) * 1e6)} CPU | — | — | ${what}; ${pct(f, istio)} req/s, CPU per request ${cpuRatio(f, istio)} vs Istio alone |`);
     }
   }
   const owner = (i: number, m: Mode = "owner") => shapes.find((s) => s.shape === SHAPES[i])?.results.get(m);
@@ -248,7 +273,10 @@ function pct(a: ModeResult, b: ModeResult): string {
  * `--readme`, writes it into README.md (bench/readme.ts).
  */
 export async function envoySection(opts: { quick: boolean; readme: boolean; shapes?: number[] }): Promise<string[] | null> {
-  const results = await envoyBench({ quick: opts.quick, shapes: opts.shapes });
+  // `--shapes 0,2`: some shapes only (0: 10 routes, 1: 1,000 hosts, 2: one virtual host), for iterating.
+  const at = process.argv.indexOf("--shapes");
+  const shapes = opts.shapes ?? (at > 0 ? process.argv[at + 1]!.split(",").map(Number) : undefined);
+  const results = await envoyBench({ quick: opts.quick, shapes });
   if (!results) return null;
   const lines = envoyTable(results, opts.quick);
   console.log("");
