@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -83,7 +84,9 @@ func runWithFailer(fn func(t *failer)) (err error) {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
+				// The stack says where in Istio it broke; it goes to stderr, the error stays one line.
 				panicked = r
+				fmt.Fprintf(os.Stderr, "istio-xds: panic: %v\n%s\n", r, debug.Stack())
 			}
 		}()
 		fn(t)

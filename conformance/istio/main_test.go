@@ -344,3 +344,25 @@ func TestTLSListenerServes(t *testing.T) {
 		t.Fatalf("response %q", body)
 	}
 }
+
+// A gateway Pod in the inputs is the proxy (its IP and name); none is added.
+func TestGatewayPodFromInputs(t *testing.T) {
+	yaml := httpOnly + `
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: istio-ingressgateway-abc, namespace: istio-system, labels: {istio: ingressgateway}}
+spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+status:
+  phase: Running
+  podIP: 10.1.2.3
+  conditions: [{type: Ready, status: "True"}]
+`
+	resp := mustTranslate(t, Request{YAML: yaml})
+	if len(resp.Listeners) != 1 || resp.Listeners[0].Port != 8080 {
+		t.Fatalf("listeners = %+v", resp.Listeners)
+	}
+	if len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "istio-ingressgateway-abc (10.1.2.3)") {
+		t.Fatalf("warnings = %v", resp.Warnings)
+	}
+}
