@@ -96,14 +96,22 @@ export function diffOutcomes(expected: Outcome, actual: Outcome, options: Compar
   const field = (name: string, e: unknown, a: unknown) => {
     if (JSON.stringify(e) !== JSON.stringify(a)) out.push(`${name}: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`);
   };
-  field("kind", expected.kind, actual.kind);
-  field("status", expected.status, actual.status);
   const weighted = options.weightedClusters;
   if (weighted) {
+    // A weighted route: the destination is a random draw. Both must be among the route's, and
+    // when they drew different ones (the caller tries to make them draw the same) nothing else
+    // — status, headers per destination, body — is comparable.
     for (const [side, o] of [["expected", expected], ["actual", actual]] as const) {
       if (o.cluster !== null && !weighted.includes(o.cluster)) out.push(`cluster (${side}) ${o.cluster} is not one of the route's weighted destinations ${weighted.join(", ")}`);
     }
-  } else field("cluster", expected.cluster, actual.cluster);
+    if (expected.cluster !== actual.cluster || expected.kind !== actual.kind) {
+      out.push(`draw: expected ${expected.kind} ${expected.cluster}, got ${actual.kind} ${actual.cluster} (a weighted route's other destination)`);
+      return out;
+    }
+  }
+  field("kind", expected.kind, actual.kind);
+  field("status", expected.status, actual.status);
+  field("cluster", expected.cluster, actual.cluster);
   if (options.compareAttempts) field("attempts", expected.attempts, actual.attempts);
   const reserved = new Set(options.reserved);
   const up = (h: Pairs) => without(h, (k) => VOLATILE.has(k) || reserved.has(k) || (options.ignoreEnvoyAdded && (ENVOY_ADDED_UP.has(k) || k.startsWith("x-envoy-"))));
@@ -112,15 +120,12 @@ export function diffOutcomes(expected: Outcome, actual: Outcome, options: Compar
   if (eu && au) {
     field("upstream :method", eu.method, au.method);
     field("upstream :path", eu.path, au.path);
-    // With weighted destinations, per-destination header operations and authority depend on the draw.
-    if (!weighted || expected.cluster === actual.cluster) {
-      field("upstream :authority", eu.authority, au.authority);
-      const eh = show(up(eu.headers)), ah = show(up(au.headers));
-      if (eh !== ah) out.push(`upstream headers: expected [${eh}], got [${ah}]`);
-    }
+    field("upstream :authority", eu.authority, au.authority);
+    const eh = show(up(eu.headers)), ah = show(up(au.headers));
+    if (eh !== ah) out.push(`upstream headers: expected [${eh}], got [${ah}]`);
   }
   const er = show(down(expected.responseHeaders)), ar = show(down(actual.responseHeaders));
-  if (er !== ar && (!weighted || expected.cluster === actual.cluster)) out.push(`response headers: expected [${er}], got [${ar}]`);
+  if (er !== ar) out.push(`response headers: expected [${er}], got [${ar}]`);
   if (expected.kind !== "upstream" || options.upstreamBodies) field("body", expected.body, actual.body);
   if (Math.abs(expected.delayMs - actual.delayMs) > options.delayToleranceMs) {
     out.push(`delay: expected ${expected.delayMs} ms, got ${actual.delayMs} ms (±${options.delayToleranceMs})`);
@@ -130,13 +135,17 @@ export function diffOutcomes(expected: Outcome, actual: Outcome, options: Compar
 
 const DELAY = /gatewasm fault delay=(\d+)ms/;
 
-/** The harness's result as an Outcome; `clusterHeader`/`policyHeader` are the filter's internal headers. */
-export function outcomeFromHarness(result: RequestResult, clusterHeader: string, policyHeader: string): Outcome {
+/**
+ * The harness's result as the client would see it; `clusterHeader`/`policyHeader` are the
+ * filter's internal headers. A response to HEAD reaches the client without its body (RFC 9110
+ * §9.3.2; Envoy's codec drops it), whatever the filter put in its local reply.
+ */
+export function outcomeFromHarness(result: RequestResult, clusterHeader: string, policyHeader: string, method: string): Outcome {
   const delay = result.logs.map((l) => DELAY.exec(l.message)).find((m) => m !== null);
   const delayMs = delay ? Number(delay[1]) : 0;
   const response = result.response;
   const responseHeaders = (response?.headers ?? []).filter(([k]) => !k.startsWith(":")) as Pairs;
-  const body = Buffer.from(response?.body ?? new Uint8Array()).toString("utf8");
+  const body = method === "HEAD" ? "" : Buffer.from(response?.body ?? new Uint8Array()).toString("utf8");
   const sent = result.upstreamRequest;
   if (!sent || response?.source !== "upstream") {
     return { kind: "local", cluster: null, attempts: 0, status: response?.status ?? 0, upstreamRequest: null, responseHeaders, body, delayMs };

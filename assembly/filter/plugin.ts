@@ -105,8 +105,8 @@ export class Plugin {
       }
       if (injected == FaultOutcome.Aborted) return false;
     }
-    if (outcome == Outcome.NoCluster) { sendEmptyReply(503, T.CLUSTER_NOT_FOUND); return false; }
     this.rememberResponseOps(c, contextId, outcome);
+    if (outcome == Outcome.NoCluster) sendEmptyReply(503, T.CLUSTER_NOT_FOUND);
     return false;
   }
 
@@ -115,7 +115,10 @@ export class Plugin {
   private rememberResponseOps(c: Config, contextId: u32, outcome: Outcome): void {
     let start: u32 = 0;
     let count: u32 = 0;
-    if (outcome == Outcome.Forward && decision.dest != NONE) {
+    // Envoy's router finalizes its own cluster-not-found reply with the chosen (weighted)
+    // destination's response header operations too (router.cc sendLocalReply's modify_headers
+    // → finalizeResponseHeaders); the fault filter's abort, which comes before it, gets none.
+    if ((outcome == Outcome.Forward || outcome == Outcome.NoCluster) && decision.dest != NONE) {
       start = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpStart);
       count = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpCount);
     } else if (decision.routeResponseOps) {

@@ -48,6 +48,16 @@ function validateServer(report: Report, server: Obj, at: FieldPath): void {
   hosts.forEach((h, i) => {
     for (const message of validateGatewayHost(str(h))) report.error([...at, "hosts", i], "gw-host", message);
   });
+  // Istio's sanitizeServerHostNamespace (pilot/pkg/model/gateway.go, istio.io/istio at the
+  // version conformance/istio pins) replaces the host list with ["*"] on `*/*` while still
+  // iterating over the old one, and indexes past its end when a later host has a namespace:
+  // istiod panics building this gateway (found by running Istio's translator on generated cases).
+  const everything = hosts.findIndex((h) => str(h) === "*/*");
+  const later = everything < 0 ? -1 : hosts.findIndex((h, i) => i > everything && str(h).includes("/"));
+  if (later >= 0) {
+    report.error([...at, "hosts", everything], "gw-host-all-namespaces-first",
+      `"*/*" followed by another namespaced host (${JSON.stringify(str(hosts[later]))}) makes istiod panic (pilot/pkg/model/gateway.go sanitizeServerHostNamespace); put "*/*" last, or leave the other hosts out: "*/*" already covers them`);
+  }
   const bind = str(server.bind);
   const port = obj(server.port);
   let portOk = true;

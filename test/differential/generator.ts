@@ -356,6 +356,10 @@ class Generator {
       const ns = nsRoll < 0.75 ? "" : nsRoll < 0.85 ? "*/" : nsRoll < 0.95 ? `${rng.pick(["default", OTHER_NS])}/` : "./";
       out.push(ns + dns);
     }
+    // Istio panics on `*/*` followed by another namespaced host (see validateServer in
+    // host/validation/gateway.ts); generated servers put it last, where Istio handles it.
+    const all = out.indexOf("*/*");
+    if (all >= 0 && out.slice(all + 1).some((h) => h.includes("/"))) out.push(...out.splice(all, 1));
     return out;
   }
 
