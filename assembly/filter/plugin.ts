@@ -103,7 +103,10 @@ export class Plugin {
         this.rememberResponseOps(c, contextId, outcome);
         return true;
       }
-      if (injected == FaultOutcome.Aborted) return false;
+      if (injected == FaultOutcome.Aborted) {
+        this.rememberResponseOps(c, contextId, outcome);
+        return false;
+      }
     }
     this.rememberResponseOps(c, contextId, outcome);
     if (outcome == Outcome.NoCluster) sendEmptyReply(503, T.CLUSTER_NOT_FOUND);
@@ -115,9 +118,10 @@ export class Plugin {
   private rememberResponseOps(c: Config, contextId: u32, outcome: Outcome): void {
     let start: u32 = 0;
     let count: u32 = 0;
-    // Envoy's router finalizes its own cluster-not-found reply with the chosen (weighted)
-    // destination's response header operations too (router.cc sendLocalReply's modify_headers
-    // → finalizeResponseHeaders); the fault filter's abort, which comes before it, gets none.
+    // Envoy finalizes every local reply of the stream — the router's cluster-not-found 503 and
+    // the fault filter's abort alike — with the matched route's response header operations,
+    // those of the weighted destination it drew included (the connection manager's
+    // sendLocalReply → finalizeResponseHeaders; shown by the differential round, seed 1013).
     if ((outcome == Outcome.Forward || outcome == Outcome.NoCluster) && decision.dest != NONE) {
       start = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpStart);
       count = c.word(Section.Dests, DestF.Words, decision.dest, DestF.RespOpCount);

@@ -23,6 +23,6 @@ function kubernetesTags(tags: Tags): Tags {
 export const KUBERNETES_YAML = { version: "1.1", customTags: kubernetesTags } satisfies ParseOptions & DocumentOptions & SchemaOptions;
 
 /** YAML text that Kubernetes reads back as `value` (strings such as "y" or "on" quoted). */
-export function toKubernetesYaml(value: unknown, options: ToStringOptions = {}): string {
+export function toKubernetesYaml(value: unknown, options: ToStringOptions & DocumentOptions = {}): string {
   return stringify(value, { ...KUBERNETES_YAML, lineWidth: 0, ...options });
 }

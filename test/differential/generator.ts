@@ -13,7 +13,7 @@
 //   generated rule: the part before the first ".", last "-"-separated piece (`routeKey`).
 // - the gateway workload's own Service (istio-system/istio-ingressgateway) maps every server
 //   port to itself: listener port == Gateway server port == RawRequest.port.
-import { stringify } from "yaml";
+import { toKubernetesYaml } from "../../host/resources/kube-yaml.ts";
 import { mulberry32 } from "../../host/util/mulberry32.ts";
 
 export interface RawRequest {
@@ -781,7 +781,7 @@ class Generator {
         spec,
       });
     }
-    return docs.map((d) => stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join("---\n");
+    return docs.map((d) => toKubernetesYaml(d)).join("---\n");
   }
 
   // -------------------------------------------------------------- requests

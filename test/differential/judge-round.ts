@@ -7,7 +7,7 @@ import { compileInputs, DEFAULT_TARGET } from "../../host/pipeline.ts";
 import { formatDiagnostic } from "../../host/resources/types.ts";
 import { Simulator } from "../../host/simulate/simulator.ts";
 import type { IstioXds } from "../../conformance/istio/client.ts";
-import { judgeRequests, type JudgedRequests, type RecordedRequest } from "../support/three-way.ts";
+import { judgeRequests, type JudgedRequests, type RecordedRequest } from "../../conformance/three-way.ts";
 import { generateCase, type GenerateOptions, type RawRequest } from "./generator.ts";
 import { WASM_PATH } from "./harness-runner.ts";
 

@@ -49,27 +49,25 @@ describe("generated EnvoyFilter", () => {
     expect(Buffer.from(config.configuration.value, "base64")).toEqual(Buffer.from(compiled!.bytes));
   });
 
-  it("puts a cluster_header route first in every route table, stripping the internal headers", () => {
-    const routes = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_ROUTE" && p.patch.operation === "INSERT_FIRST");
+  it("owner rollout (default): every route table's virtual hosts replaced by one * host with the generated routes", () => {
+    const patches = applied.spec.configPatches.slice(1);
     // Plaintext tables are matched by server port alone (Istio names them after the listener
     // port: http.8080); HTTPS tables by port and name.
-    const matched = new Set(routes.map((p: any) => JSON.stringify(p.match.routeConfiguration)));
-    const expected = new Set(compiled!.config.routeTables.map((t) => JSON.stringify(t.tls ? { portNumber: t.port, name: t.name } : { portNumber: t.port })));
-    expect(matched).toEqual(expected);
-    for (const p of routes) {
-      expect(p.patch.value.route.cluster_header).toBe(compiled!.config.clusterHeader);
-      expect(p.patch.value.request_headers_to_remove).toContain(compiled!.config.clusterHeader);
+    const expected = compiled!.config.routeTables.flatMap((t) => {
+      const rc = t.tls ? { portNumber: t.port, name: t.name } : { portNumber: t.port };
+      return [["VIRTUAL_HOST", "REMOVE", JSON.stringify(rc)], ["VIRTUAL_HOST", "ADD", JSON.stringify(rc)]];
+    });
+    expect(patches.map((p: any) => [p.applyTo, p.patch.operation, JSON.stringify(p.match.routeConfiguration)])).toEqual(expected);
+    for (const p of patches.filter((p: any) => p.patch.operation === "ADD")) {
+      expect(p.patch.value.domains).toEqual(["*"]);
+      expect(p.patch.value.include_request_attempt_count).toBe(true);
+      const [route] = p.patch.value.routes;
+      expect(route.route.cluster_header).toBe(compiled!.config.clusterHeader);
+      expect(route.request_headers_to_remove).toContain(compiled!.config.clusterHeader);
       // Istio's default for a gateway route: no route timeout; grpc-timeout honoured uncapped.
-      if (p.patch.value.name === "gatewasm") {
-        expect(p.patch.value.route.timeout).toBe("0s");
-        expect(p.patch.value.route.max_grpc_timeout).toBe("0s");
-      }
+      expect(route.route.timeout).toBe("0s");
+      expect(route.route.max_grpc_timeout).toBe("0s");
     }
-  });
-
-  it("owner rollout (default) removes Istio's routes of every table before inserting its own", () => {
-    const removes = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_ROUTE" && p.patch.operation === "REMOVE");
-    expect(removes.length).toBe(compiled!.config.routeTables.length);
   });
 
   it("alongside rollout keeps Istio's routes and empties their per-route fault config", () => {
@@ -79,6 +77,8 @@ describe("generated EnvoyFilter", () => {
     expect(validateSchema(asResource(parse(stringify(alongside))))).toEqual([]);
     const ops = alongside.spec.configPatches.map((p: any) => p.patch.operation);
     expect(ops).not.toContain("REMOVE");
+    const inserted = alongside.spec.configPatches.filter((p: any) => p.patch.operation === "INSERT_FIRST");
+    expect(inserted.length).toBe(compiled!.config.routeTables.length * (compiled!.policies.length + 1));
     const merges = alongside.spec.configPatches.filter((p: any) => p.patch.operation === "MERGE");
     expect(merges.length).toBe(compiled!.config.routeTables.length);
     for (const m of merges) expect(Object.keys(m.patch.value.typed_per_filter_config)).toEqual(["envoy.filters.http.fault"]);
