@@ -124,6 +124,10 @@ export function sniHostsForServer(hosts: string[]): string[] {
     const slash = h.indexOf("/");
     set.add(slash >= 0 ? h.split("/")[1]! : h);
   }
+  // A `*` host leaves the filter chain without server_names, so it matches any SNI only after
+  // every chain that names it (exact or wildcard) — the other hosts of the server do not count
+  // (Istio's translator shows the chain without server_names; differential round, seed 1060).
+  if (set.has("*")) return ["*"];
   return [...set].sort(compareStrings);
 }
 

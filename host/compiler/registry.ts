@@ -22,6 +22,12 @@ export interface RegistryService {
   ports: number[];
   exportTo: Set<string>;
   res: Resource;
+  /**
+   * Labels of each endpoint Istio puts in the cluster itself (STATIC and DNS resolution), or null
+   * when endpoints come from EDS (Kubernetes Services, ServiceEntries selecting workloads) or the
+   * cluster needs none (resolution NONE).
+   */
+  staticEndpoints: Array<Record<string, string>> | null;
 }
 
 interface DestinationRuleEntry {
@@ -29,7 +35,21 @@ interface DestinationRuleEntry {
   namespace: string;
   exportTo: Set<string>;
   subsets: string[];
+  subsetLabels: Map<string, Record<string, string>>;
   res: Resource;
+}
+
+/**
+ * The endpoints of a ServiceEntry whose cluster carries them (cluster_builder.go: STRICT_DNS,
+ * LOGICAL_DNS and STATIC clusters "without endpoints" are not built): `spec.endpoints`, or for DNS
+ * resolution without any, one endpoint per host with no labels.
+ */
+function serviceEntryEndpoints(spec: Record<string, any>): Array<Record<string, string>> | null {
+  const resolution = asString(spec.resolution).toUpperCase() || "NONE";
+  if (resolution === "NONE" || isRecord(spec.workloadSelector)) return null;
+  const endpoints = asArray(spec.endpoints).filter(isRecord);
+  if (endpoints.length > 0) return endpoints.map((e) => (isRecord(e.labels) ? e.labels as Record<string, string> : {}));
+  return resolution === "STATIC" ? [] : [{}];
 }
 
 /** Annotation carrying a Kubernetes Service's exportTo (comma list). */
@@ -60,6 +80,7 @@ export class Registry {
           ports,
           exportTo: exportToSet(exp === "" ? [] : exp.split(",").map((s) => s.trim()), r.metadata.namespace),
           res: r,
+          staticEndpoints: null,
         });
       } else if (r.kind === "ServiceEntry") {
         const ports = asArray(r.spec.ports).map((p) => asNumber(p?.number)).filter((p) => p > 0);
@@ -71,6 +92,7 @@ export class Registry {
             ports,
             exportTo: exportToSet(r.spec.exportTo, r.metadata.namespace),
             res: r,
+            staticEndpoints: serviceEntryEndpoints(r.spec),
           });
         }
       } else if (r.kind === "DestinationRule") {
@@ -86,6 +108,7 @@ export class Registry {
           namespace: r.metadata.namespace,
           exportTo: exportToSet(r.spec.exportTo, r.metadata.namespace),
           subsets: asArray(r.spec.subsets).map((s) => asString(s?.name)).filter((s) => s !== ""),
+          subsetLabels: new Map(asArray(r.spec.subsets).filter(isRecord).map((s) => [asString(s.name), isRecord(s.labels) ? s.labels as Record<string, string> : {}])),
           res: r,
         });
       }
@@ -121,6 +144,22 @@ export class Registry {
    * most specific host first; DRs with that host in that scope merged, subsets concatenated.
    */
   subsets(svc: RegistryService): Set<string> {
+    return new Set(this.subsetLabels(svc).keys());
+  }
+
+  /**
+   * Whether Istio builds the cluster for `svc` (and `subset`) with endpoints in it: always for
+   * EDS clusters; for STATIC and DNS ones only when some endpoint carries the subset's labels
+   * (cluster_builder.go buildCluster returns nil for such a cluster "without endpoints"; shown by
+   * the differential round against Istio's translator, seed 1019).
+   */
+  hasEndpoints(svc: RegistryService, subset: string): boolean {
+    if (svc.staticEndpoints === null) return true;
+    const labels = subset === "" ? {} : this.subsetLabels(svc).get(subset) ?? {};
+    return svc.staticEndpoints.some((endpoint) => labelsSubsetOf(labels, endpoint));
+  }
+
+  private subsetLabels(svc: RegistryService): Map<string, Record<string, string>> {
     const scopes: Array<(d: DestinationRuleEntry) => boolean> = [
       (d) => d.namespace === this.proxyNamespace,
       (d) => d.namespace === svc.namespace && isVisibleTo(d.exportTo, this.proxyNamespace),
@@ -130,11 +169,11 @@ export class Registry {
       const candidates = this.rules.filter((d) => inScope(d) && hostSubsetOf(svc.hostname, d.host));
       if (candidates.length === 0) continue;
       const best = mostSpecific(candidates.map((d) => d.host));
-      const out = new Set<string>();
-      for (const d of candidates) if (d.host === best) for (const s of d.subsets) out.add(s);
+      const out = new Map<string, Record<string, string>>();
+      for (const d of candidates) if (d.host === best) for (const s of d.subsets) if (!out.has(s)) out.set(s, d.subsetLabels.get(s) ?? {});
       return out;
     }
-    return new Set();
+    return new Map();
   }
 }
 

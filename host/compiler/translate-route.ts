@@ -302,6 +302,11 @@ function translateDestination(
   if (svc === null) problem = `host ${host} is not a Service or ServiceEntry visible to namespace ${ctx.proxyNamespace}`;
   else if (!svc.ports.includes(port)) problem = `${host} has no port ${port}`;
   else if (subset !== "" && !ctx.registry.subsets(svc).has(subset)) problem = `no DestinationRule for ${host} defines subset ${subset}`;
+  else if (!ctx.registry.hasEndpoints(svc, subset)) {
+    problem = subset === ""
+      ? `${host} is a STATIC ServiceEntry without endpoints, and Istio builds no cluster without endpoints`
+      : `no endpoint of ${host} (resolution ${asString((svc.res.spec as Record<string, unknown>).resolution) || "NONE"}) has the labels of subset ${subset}, and Istio builds no cluster without endpoints`;
+  }
   if (problem !== "") {
     ctx.sink.report(at(origin, "destination"), `${problem}: cluster ${cluster} does not exist and requests routed to it get 503`, "warning");
   }
