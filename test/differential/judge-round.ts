@@ -31,6 +31,12 @@ export interface JudgedCase extends JudgedRequests { seed: number; yaml: string 
 
 export async function judgeCase(istio: IstioXds, seed: number, options: GenerateOptions = {}): Promise<JudgedCase> {
   const c = generateCase(seed, options);
+  return judgeInputs(istio, seed, c.yaml, c.requests);
+}
+
+/** One configuration and its requests, three ways (a saved regression case, or a generated one). */
+export async function judgeInputs(istio: IstioXds, seed: number, yaml: string, raw: RawRequest[]): Promise<JudgedCase> {
+  const c = { yaml, requests: raw };
   const result = compileInputs([{ name: `seed-${seed}.yaml`, text: c.yaml }], DEFAULT_TARGET);
   if (!result.compiled) {
     const errors = result.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
