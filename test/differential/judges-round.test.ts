@@ -3,17 +3,15 @@
 // range (printed); `scripts/differential.ts --judges` runs the long round.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { envoyBinary, ENVOY_ABSENT } from "../../conformance/envoy/index.ts";
-import { IstioXds, istioXdsAvailable } from "../../conformance/istio/client.ts";
+import { IstioXds } from "../../conformance/istio/client.ts";
+import { judgesAbsent } from "../support/judges.ts";
 import { judgeCase } from "./judge-round.ts";
 
 const BASE = Number(process.env.DIFF_SEED ?? 1);
 const CASES = Number(process.env.DIFF_JUDGE_CASES ?? 25);
 const REQUESTS = 45;
 
-const absent = [envoyBinary() ? null : ENVOY_ABSENT, istioXdsAvailable() ? null : "ISTIO TRANSLATOR ABSENT: run npm run setup:istio"].filter(Boolean).join("; ");
-if (absent && process.env.CI) throw new Error(`the judges must run in CI: ${absent}`);
-if (absent) console.warn(`DIFFERENTIAL ROUND AGAINST THE JUDGES SKIPPED: ${absent}`);
+const absent = judgesAbsent("differential round against the judges");
 
 describe.skipIf(!!absent)("differential round: generated Istio configurations, three ways", () => {
   let istio: IstioXds | null = null;

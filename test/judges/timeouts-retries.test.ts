@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvoyJudge, type JudgeMode } from "../../conformance/judge.ts";
 import { diffOutcomes, type ClientRequest, type Outcome } from "../../conformance/outcome.ts";
-import { envoyBinary, ENVOY_ABSENT, type Behaviour } from "../../conformance/envoy/index.ts";
-import { IstioXds, istioXdsAvailable } from "../../conformance/istio/client.ts";
+import type { Behaviour } from "../../conformance/envoy/index.ts";
+import { IstioXds } from "../../conformance/istio/client.ts";
+import { judgesAbsent } from "../support/judges.ts";
 import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
 
 const YAML = gatewayYaml([{ port: 80, name: "http", hosts: ["*"] }]) + servicesYaml(["a"]) + `
@@ -41,9 +42,7 @@ spec:
     route: [{destination: {host: a}}]
 `;
 
-const absent = [envoyBinary() ? null : ENVOY_ABSENT, istioXdsAvailable() ? null : "ISTIO TRANSLATOR ABSENT: run npm run setup:istio"].filter(Boolean).join("; ");
-if (absent && process.env.CI) throw new Error(`the judges must run in CI: ${absent}`);
-if (absent) console.warn(`TIMEOUTS/RETRIES IN REAL ENVOY SKIPPED: ${absent}`);
+const absent = judgesAbsent("timeouts and retries in real Envoy");
 
 const request = (path: string): ClientRequest => ({ method: "GET", scheme: "http", authority: "p.test", path, headers: [], listenerPort: 80 });
 

@@ -6,8 +6,8 @@
 // is over four of them (a false failure about once in 30,000 runs).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvoyJudge, type JudgeMode } from "../../conformance/judge.ts";
-import { envoyBinary, ENVOY_ABSENT } from "../../conformance/envoy/index.ts";
-import { IstioXds, istioXdsAvailable } from "../../conformance/istio/client.ts";
+import { IstioXds } from "../../conformance/istio/client.ts";
+import { judgesAbsent } from "../support/judges.ts";
 import { sender, simulatorFor } from "../support/simulate.ts";
 import { gatewayYaml, servicesYaml } from "../support/yaml.ts";
 
@@ -27,9 +27,7 @@ spec:
 const N = 600;
 const A = "outbound|80||a.default.svc.cluster.local";
 
-const absent = [envoyBinary() ? null : ENVOY_ABSENT, istioXdsAvailable() ? null : "ISTIO TRANSLATOR ABSENT: run npm run setup:istio"].filter(Boolean).join("; ");
-if (absent && process.env.CI) throw new Error(`the judges must run in CI: ${absent}`);
-if (absent) console.warn(`WEIGHTS IN REAL ENVOY SKIPPED: ${absent}`);
+const absent = judgesAbsent("weights in real Envoy");
 
 describe.skipIf(!!absent)("§6.1 an 80/20 split, three ways", () => {
   let istio: IstioXds;
