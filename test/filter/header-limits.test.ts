@@ -42,7 +42,7 @@ describe("issue 9.5: many request headers never drop the decision or header oper
       expect(values("x-add")).toEqual(["2"]);
       expect(values("x-h-5")).toEqual([]);
       expect(values("x-gatewasm-policy")).toHaveLength(1);
-      expect(up.length).toBe(n - 1 /* x-h-5 */ + 3 /* x-set, x-add, policy */);
+      expect(up.length).toBe(n - 1 /* x-h-5 */ + 4 /* x-set, x-add, policy, x-envoy-original-path (the path was rewritten) */);
     });
   }
 
