@@ -31,6 +31,9 @@ export function assignListenerPorts(
       const target = ports[index].targetPort;
       if (target === undefined || typeof target === "number") {
         table.listenerPort = typeof target === "number" ? target : table.port;
+        // Istio names a plaintext route configuration after the port its listener binds
+        // (gateway_simulation_test.go TestTargetPort: "http.8080"); HTTPS names keep the server port.
+        if (!table.tls) table.name = `http.${table.listenerPort}`;
       } else {
         sink.report({ res: svc, path: ["spec", "ports", index, "targetPort"] },
           `named targetPort ${JSON.stringify(target)} cannot be resolved without the gateway's pods; route table ${table.name} assumes its listener binds port ${table.port}`, "warning");

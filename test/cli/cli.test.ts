@@ -97,7 +97,7 @@ spec:
     expect(await ok.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["envoyfilter.yaml", "filter-config.bin", "filter-config.yaml"]);
     expect(parse(readFileSync(join(out, "filter-config.yaml"), "utf8")).routeTables.map((t: { name: string }) => t.name))
-      .toEqual(["http.80", "https.443.https.shop-gateway.shop"]);
+      .toEqual(["http.8080", "https.443.https.shop-gateway.shop"]);
   });
 
   it("a workload no Gateway selects compiles with a warning (valid but ineffective), not an error", async () => {
