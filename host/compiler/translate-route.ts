@@ -390,6 +390,7 @@ function translateRouteAction(
   return {
     kind: "route",
     destinations,
+    weighted: dests.length > 1,
     rewriteUri,
     rewriteRegex,
     authority: authority !== "" ? authority : null,

@@ -207,7 +207,11 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
     switch (action.kind) {
       case "route": {
         fields[RouteF.Action] = ActionKind.Route;
-        const single = action.destinations.length === 1;
+        // Istio's single-destination form only when the VirtualService lists one destination
+        // (processDestination); with weight-0 entries dropped, a weighted route may keep one
+        // (processWeightedDestination: its header operations before the route's; differential
+        // round, seeds 2291 and 2352).
+        const single = action.destinations.length === 1 && action.weighted !== true;
         for (const d of action.destinations) addDestination(route, d, single, action.authority);
         fields[RouteF.DestCount] = action.destinations.length;
         fields[RouteF.TotalWeight] = single ? 1 : action.destinations.reduce((sum, d) => sum + d.weight, 0);

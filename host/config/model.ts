@@ -119,6 +119,12 @@ export type RouteAction =
   | {
       kind: "route";
       destinations: Destination[];
+      /**
+       * The VirtualService lists more than one destination (weight-0 ones included): Istio builds
+       * weighted clusters, whose header operations run before the route's (else one parser,
+       * route first). One destination may remain after the weight-0 ones are dropped.
+       */
+      weighted?: boolean;
       /** `rewrite.uri` (Envoy prefix_rewrite of the matched portion), or null. */
       rewriteUri: string | null;
       /** `rewrite.uriRegexRewrite`, or null. */
