@@ -58,7 +58,7 @@ const DELAY_TOLERANCE_MS = 60;
 /**
  * Requests whose (a) ≠ (c) is explained: the harness is handed header maps as a test writes
  * them, while a real client's request passes Envoy's codec first. Each entry is listed in
- * docs/harness.md ("What real Envoy does before the filter runs"); (c) = (b) is still required.
+ * docs/harness.md ("Measured against real Envoy: what differs, and why"); (c) = (b) is still required.
  */
 const EXPLAINED: Array<{ why: string; applies: (r: ClientRequest) => boolean }> = [
   {
@@ -144,7 +144,14 @@ export async function judgeRequests(
   const differences: string[] = [];
   const skipped: string[] = [];
   if (modes[0] !== "istio" || !modes.includes("owner")) throw new Error("the judges are istio first, then owner (and alongside)");
-  const judges = await Promise.all(modes.map((mode) => EnvoyJudge.start(istioXds, entry.yaml, mode, entry.target)));
+  const started = await Promise.allSettled(modes.map((mode) => EnvoyJudge.start(istioXds, entry.yaml, mode, entry.target)));
+  const judges = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
+    // One judge could not start (Istio refused the inputs, a patch matched nothing): stop the others.
+    await Promise.all(judges.map((j) => j.stop()));
+    throw failed.reason;
+  }
   let compared = 0;
   try {
     for (const one of requests) {
