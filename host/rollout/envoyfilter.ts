@@ -34,7 +34,7 @@ export interface EnvoyFilterOptions {
 /** Istio's default route retry policy (pilot/pkg/networking/core/route/retry/retry.go DefaultPolicy). */
 const ISTIO_DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
-/** Name of the virtual host added where a route table has no `*` domain (see catchAllNeeded). */
+/** The `*` virtual host with the generated routes: the only one in owner, added where needed alongside (catchAllNeeded). */
 export const CATCH_ALL_VHOST = "gatewasm-catch-all";
 
 function duration(ms: number): string {
