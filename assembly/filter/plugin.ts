@@ -1,14 +1,14 @@
 // One plugin (root context): its validated configuration and the request-path machinery.
 // A refused configuration leaves the previous one serving, as Envoy keeps the old filter
 // config when a new one is NACKed.
-import { BufferType, LogLevel, MapType, Status, addHeader, getBufferBytes, getHeaderMapPairs, getProperty, log,
-  logLevel, outLen, outPtr, removeHeader, replaceHeader } from "../abi/host";
+import { BufferType, LogLevel, MapType, Status, getBufferBytes, getHeaderMapPairs, getProperty, log,
+  logLevel, outLen, outPtr, removeHeader } from "../abi/host";
 import { freeHostBlock } from "../abi/memory";
 import { Config, configError, validateConfig } from "../config/config";
-import { DestF, FaultF, G, HeaderOpF, HeaderOpKind, NONE, RouteF, Section } from "../config/layout";
+import { DestF, FaultF, G, NONE, RouteF, Section } from "../config/layout";
 import { FaultInjector, FaultOutcome } from "../fault/injector";
 import { Request } from "../routing/request";
-import { Decision, Outcome, Router } from "./router";
+import { Decision, Outcome, Router, applyOpsToHost } from "./router";
 import { sendEmptyReply } from "./local-reply";
 import * as T from "../http/texts";
 import { bytesEqual } from "../util/bytes";
@@ -142,17 +142,7 @@ export class Plugin {
     const start = <u32>(range >> 32);
     const end = start + <u32>(range & 0xffffffff);
     if (end > c.count(Section.HeaderOps)) return; // a newer configuration replaced the ops
-    const W = HeaderOpF.Words;
-    for (let i = start; i < end; i++) {
-      const kind = c.word(Section.HeaderOps, W, i, HeaderOpF.Kind);
-      const name = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.NameOff));
-      const nameLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.NameLen);
-      if (kind == HeaderOpKind.Remove) { removeHeader(MapType.ResponseHeaders, name, nameLen); continue; }
-      const value = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.ValueOff));
-      const valueLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.ValueLen);
-      if (kind == HeaderOpKind.Set) replaceHeader(MapType.ResponseHeaders, name, nameLen, value, valueLen);
-      else addHeader(MapType.ResponseHeaders, name, nameLen, value, valueLen);
-    }
+    applyOpsToHost(c, MapType.ResponseHeaders, start, end - start);
   }
 
   onDelete(contextId: u32): void {

@@ -193,7 +193,7 @@ export class Router {
       // A client must never pick the generated route (and so the timeout/retries) itself.
       || req.headers.find(policyHeader, policyHeaderLen) >= 0;
     if (!needsRewrite) {
-      applyOpsToHost(c, firstOp, ops);
+      applyOpsToHost(c, MapType.RequestHeaders, firstOp, ops);
       // replace overwrites every client-supplied value of the cluster header.
       replaceHeader(MapType.RequestHeaders, clusterHeader, clusterHeaderLen, cluster, clusterLen);
       return Outcome.Forward;
@@ -202,15 +202,13 @@ export class Router {
     const authorityOff = c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityOff);
     const authority: usize = authorityOff == NONE ? 0 : c.stringPtr(authorityOff);
     const authorityLen: usize = authorityOff == NONE ? 0 : <usize>c.word(Section.Dests, DestF.Words, dest, DestF.AuthorityLen);
-    const opStart = c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpStart);
-    const opCount = c.word(Section.Dests, DestF.Words, dest, DestF.ReqOpCount);
     const policy: usize = policyOff == NONE ? 0 : c.stringPtr(policyOff);
     const policyLen: usize = policyOff == NONE ? 0 : <usize>c.word(Section.Routes, W, route, RouteF.PolicyLen);
     const list = this.list;
     list.load(req.headers);
     if (rewritten) list.set(T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
     if (authorityOff != NONE) list.set(T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
-    applyOps(c, list, opStart, opCount);
+    applyOps(c, list, firstOp, ops);
     // Envoy's router applies the route's header operations, then the host and path rewrites,
     // recording what they replaced (RouteEntryImplBase::finalizeRequestHeaders, updateAuthority
     // and rewritePathHeader with insert_envoy_original_path, which Istio leaves on).
@@ -229,7 +227,7 @@ export class Router {
     const M = MapType.RequestHeaders;
     if (rewritten) replaceHeader(M, T.ptrOf(T.PATH), T.lenOf(T.PATH), this.newPath, this.newPathLen);
     if (authorityOff != NONE) replaceHeader(M, T.ptrOf(T.AUTHORITY), T.lenOf(T.AUTHORITY), authority, authorityLen);
-    applyOpsToHost(c, opStart, opCount);
+    applyOpsToHost(c, M, firstOp, ops);
     if (authorityOff != NONE) replaceHeader(M, T.ptrOf(T.ENVOY_ORIGINAL_HOST), T.lenOf(T.ENVOY_ORIGINAL_HOST), req.authority, req.authorityLen);
     if (rewritten) replaceHeader(M, T.ptrOf(T.ENVOY_ORIGINAL_PATH), T.lenOf(T.ENVOY_ORIGINAL_PATH), req.path, req.pathLen);
     removeHeader(M, policyHeader, policyHeaderLen);
@@ -419,17 +417,18 @@ function onlySets(c: Config, start: u32, count: u32): bool {
   return true;
 }
 
-function applyOpsToHost(c: Config, start: u32, count: u32): void {
+/** Applies header operations to a host header map, one host call each. */
+export function applyOpsToHost(c: Config, map: MapType, start: u32, count: u32): void {
   const W = HeaderOpF.Words;
   for (let i = start; i < start + count; i++) {
     const kind = c.word(Section.HeaderOps, W, i, HeaderOpF.Kind);
     const name = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.NameOff));
     const nameLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.NameLen);
-    if (kind == HeaderOpKind.Remove) { removeHeader(MapType.RequestHeaders, name, nameLen); continue; }
+    if (kind == HeaderOpKind.Remove) { removeHeader(map, name, nameLen); continue; }
     const value = c.stringPtr(c.word(Section.HeaderOps, W, i, HeaderOpF.ValueOff));
     const valueLen = <usize>c.word(Section.HeaderOps, W, i, HeaderOpF.ValueLen);
-    if (kind == HeaderOpKind.Set) replaceHeader(MapType.RequestHeaders, name, nameLen, value, valueLen);
-    else addHeader(MapType.RequestHeaders, name, nameLen, value, valueLen);
+    if (kind == HeaderOpKind.Set) replaceHeader(map, name, nameLen, value, valueLen);
+    else addHeader(map, name, nameLen, value, valueLen);
   }
 }
 

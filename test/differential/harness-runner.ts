@@ -9,6 +9,7 @@ import type { Route } from "../../host/config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../../host/config/policies.ts";
 import { formatDiagnostic } from "../../host/resources/types.ts";
 import { Simulator } from "../../host/simulate/simulator.ts";
+import type { RequestSpec } from "../../host/harness/index.ts";
 import {
   clusterExists,
   clusterOf,
@@ -61,22 +62,30 @@ export function describeRequest(r: RawRequest): string {
   return `${r.method} ${r.scheme}://${r.authority}${r.path} port=${r.port}${r.sni ? ` sni=${r.sni}` : ""}${extra}`;
 }
 
-/** Sends one RawRequest exactly as given (no URL normalisation), like Simulator.send does. */
-function sendRaw(sim: Simulator, compiled: CompiledGateway, routes: Route[], r: RawRequest): { outcome: HarnessOutcome; route: Route | null } {
-  const headers: Array<[string, string]> = [
-    [":method", r.method],
-    [":scheme", r.scheme],
-    [":authority", r.authority],
-    [":path", r.path],
-    ["x-forwarded-proto", r.scheme],
-    ...r.headers.map(([k, v]): [string, string] => [k.toLowerCase(), v]),
-  ];
-  const config = compiled.config;
-  const table = config.routeTables.find((t) => t.port === r.port);
+/**
+ * The harness request for a RawRequest, exactly as given (no URL normalisation), as a gateway's
+ * connection manager presents it: x-forwarded-proto from the connection, destination.port the
+ * port the listener binds.
+ */
+export function harnessSpecFor(r: RawRequest, compiled: CompiledGateway): RequestSpec {
+  const table = compiled.config.routeTables.find((t) => t.port === r.port);
   const properties: Record<string, string | bigint> = { "destination.port": BigInt(table?.listenerPort ?? r.port) };
   if (r.sni !== undefined) properties["connection.requested_server_name"] = r.sni;
+  return {
+    headers: [
+      [":method", r.method], [":scheme", r.scheme], [":authority", r.authority], [":path", r.path],
+      ["x-forwarded-proto", r.scheme],
+      ...r.headers.map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+    ],
+    properties,
+  };
+}
+
+/** Sends one RawRequest through the harness, moving the clock on through fault delays. */
+function sendRaw(sim: Simulator, compiled: CompiledGateway, routes: Route[], r: RawRequest): { outcome: HarnessOutcome; route: Route | null } {
+  const config = compiled.config;
   const host = sim.harness;
-  const pending = host.send({ headers, properties });
+  const pending = host.send(harnessSpecFor(r, compiled));
   for (let waited = 0; !pending.done && waited < 60_000; waited += CLOCK_STEP_MS) host.advance(CLOCK_STEP_MS);
   if (!pending.done) pending.cancel();
   const result = pending.result;

@@ -9,23 +9,9 @@ import { Simulator } from "../../host/simulate/simulator.ts";
 import type { IstioXds } from "../../conformance/istio/client.ts";
 import { judgeRequests, type JudgedRequests, type RecordedRequest } from "../../conformance/three-way.ts";
 import { generateCase, type GenerateOptions, type RawRequest } from "./generator.ts";
-import { WASM_PATH } from "./harness-runner.ts";
+import { WASM_PATH, harnessSpecFor } from "./harness-runner.ts";
 
 const CLOCK_STEP_MS = 10;
-
-/** The harness request for a RawRequest, as a gateway's connection manager would present it. */
-function specFor(r: RawRequest, listenerPort: number): RecordedRequest["spec"] {
-  const properties: Record<string, string | bigint> = { "destination.port": BigInt(listenerPort) };
-  if (r.sni !== undefined) properties["connection.requested_server_name"] = r.sni;
-  return {
-    headers: [
-      [":method", r.method], [":scheme", r.scheme], [":authority", r.authority], [":path", r.path],
-      ["x-forwarded-proto", r.scheme],
-      ...r.headers.map(([k, v]): [string, string] => [k.toLowerCase(), v]),
-    ],
-    properties,
-  };
-}
 
 export interface JudgedCase extends JudgedRequests { seed: number; yaml: string }
 
@@ -44,8 +30,7 @@ export async function judgeInputs(istio: IstioXds, seed: number, yaml: string, r
   }
   const sim = await Simulator.create(result.compiled, { seed, wasm: WASM_PATH });
   const requests: RecordedRequest[] = c.requests.map((r) => {
-    const table = result.compiled!.config.routeTables.find((t) => t.port === r.port);
-    const spec = specFor(r, table?.listenerPort ?? r.port);
+    const spec = harnessSpecFor(r, result.compiled!);
     const pending = sim.harness.send(spec);
     for (let waited = 0; !pending.done && waited < 60_000; waited += CLOCK_STEP_MS) sim.harness.advance(CLOCK_STEP_MS);
     if (!pending.done) pending.cancel();
