@@ -25,6 +25,44 @@ export interface FilterConfig {
    */
   maxActiveFaults?: number;
   routeTables: RouteTable[];
+  /**
+   * Outlier detectors by cluster name (`outbound|PORT|SUBSET|FQDN`). A cluster absent from it
+   * has no detector, as in Envoy when the DestinationRule sets no outlierDetection.
+   */
+  outliers?: Record<string, ClusterOutlier>;
+}
+
+/** Envoy's cluster.outlier_detection as Istio emits it (istio-semantics.md §9), for one cluster. */
+export interface OutlierPolicy {
+  /** Envoy consecutive_5xx (Istio unset ⇒ 5). */
+  consecutive5xx: number;
+  /** Percent 0..100. */
+  enforcingConsecutive5xx: number;
+  /** Unset ⇒ 5. */
+  consecutiveGatewayFailure: number;
+  /** Unset ⇒ 0. */
+  enforcingConsecutiveGatewayFailure: number;
+  splitExternalLocalOriginErrors: boolean;
+  /** Unset ⇒ 5. */
+  consecutiveLocalOriginFailure: number;
+  /** Unset ⇒ 100. */
+  enforcingConsecutiveLocalOriginFailure: number;
+  /** Unset ⇒ 10000. */
+  intervalMs: number;
+  /** Unset ⇒ 30000. */
+  baseEjectionTimeMs: number;
+  /** max(300000, base). */
+  maxEjectionTimeMs: number;
+  /** Unset/0 ⇒ 10. */
+  maxEjectionPercent: number;
+  /** Cluster healthy_panic_threshold (Istio default 0). */
+  minHealthPercent: number;
+}
+
+export interface ClusterOutlier {
+  policy: OutlierPolicy;
+  /** Endpoints ("ip:port") the inputs list for this cluster; empty = learn them from traffic. */
+  endpoints: string[];
 }
 
 /** One Envoy route configuration (RDS): `http.<port>` or `https.<port>.<portName>.<gwName>.<gwNs>`. */
@@ -135,6 +173,12 @@ export type RouteAction =
       timeoutMs: number;
       /** null = Istio's default retry policy carried by the generated route. */
       retries: RetryPolicy | null;
+      /**
+       * Subset failover (opt-in, VirtualService annotation `gatewasm.io/subset-failover: "true"`):
+       * a weighted destination whose cluster has no un-ejected endpoint gives its weight to the
+       * route's other destinations until one comes back; all down ⇒ Istio's choice stands.
+       */
+      failover?: boolean;
     }
   | {
       kind: "redirect";
