@@ -4,6 +4,7 @@ import { compileGateway } from "./compiler/index.ts";
 import { encodeFilterConfig } from "./config/encode.ts";
 import type { FilterConfig } from "./config/model.ts";
 import { collectPolicies, type RoutePolicy } from "./config/policies.ts";
+import { emptyRoutingDiagnostic } from "./compiler/empty.ts";
 import { loadResources, type LoadInput } from "./resources/load.ts";
 import type { Diagnostic, Resource } from "./resources/types.ts";
 import { sortDiagnostics, validateResources } from "./validation/index.ts";
@@ -16,6 +17,17 @@ export interface GatewayTarget {
 }
 
 export const DEFAULT_TARGET: GatewayTarget = { selector: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
+
+export interface PipelineOptions {
+  /** Namespace of documents that set none (`-n`); default "default". */
+  defaultNamespace?: string;
+  /**
+   * What a configuration that routes no host at all is: "error" for `gatewasm compile` (such a
+   * filter would answer 404 for every host of the gateway) unless `--allow-empty`; "warning"
+   * (the default) for simulate and library use.
+   */
+  emptyRouting?: "error" | "warning";
+}
 
 export interface CompiledGateway {
   config: FilterConfig;
@@ -30,11 +42,13 @@ export interface PipelineResult {
   resources: Resource[];
 }
 
-export function compileResources(resources: Resource[], loadDiagnostics: Diagnostic[], target: GatewayTarget): PipelineResult {
+export function compileResources(resources: Resource[], loadDiagnostics: Diagnostic[], target: GatewayTarget, options: PipelineOptions = {}): PipelineResult {
   const diagnostics = [...loadDiagnostics, ...validateResources(resources)];
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics: sortDiagnostics(diagnostics), resources };
   const { config, diagnostics: translation } = compileGateway(resources, target);
   diagnostics.push(...translation);
+  const empty = emptyRoutingDiagnostic(config, resources, target, options.emptyRouting ?? "warning");
+  if (empty) diagnostics.push(empty);
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics: sortDiagnostics(diagnostics), resources };
   let bytes: Uint8Array;
   try {
@@ -46,7 +60,7 @@ export function compileResources(resources: Resource[], loadDiagnostics: Diagnos
   return { diagnostics: sortDiagnostics(diagnostics), compiled: { config, bytes, policies: collectPolicies(config).list }, resources };
 }
 
-export function compileInputs(inputs: LoadInput[], target: GatewayTarget = DEFAULT_TARGET): PipelineResult {
-  const { resources, diagnostics } = loadResources(inputs);
-  return compileResources(resources, diagnostics, target);
+export function compileInputs(inputs: LoadInput[], target: GatewayTarget = DEFAULT_TARGET, options: PipelineOptions = {}): PipelineResult {
+  const { resources, diagnostics } = loadResources(inputs, { defaultNamespace: options.defaultNamespace });
+  return compileResources(resources, diagnostics, target, options);
 }

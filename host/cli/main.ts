@@ -2,17 +2,49 @@
 // reported in one run (file:line:col  kind ns/name  field  message), the exit code is 1 and
 // nothing is written.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { runCompile } from "./compile-command.ts";
 import { runSimulate } from "./simulate-command.ts";
 
-export const USAGE = `usage:
-  gatewasm compile  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-o DIR]
-                    [--rollout owner|alongside] [--wasm-path PATH] [--name NAME]
-  gatewasm simulate -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS]
-                    [--port N] [-H 'name: value']... [--seed N] [--repeat N] [--json] METHOD URL
+const COMMON_USAGE = `  -f, --file PATH          a YAML/JSON file, a folder (read recursively) or - for standard input
+      --selector k=v[,k=v]  the gateway workload's labels (default istio=ingressgateway)
+      --gateway-namespace NS the gateway workload's namespace (default istio-system)
+  -n, --namespace NS       namespace of documents that set none (default "default", as kubectl's context)
+  -h, --help               this help
+`;
 
-  -f PATH    a YAML/JSON file, a folder (read recursively) or - for standard input
+export const COMPILE_USAGE = `usage: gatewasm compile -f PATH [-f PATH]... [options]
+
+Validates the Istio resources and prints the EnvoyFilter that runs the filter on the gateway.
+
+${COMMON_USAGE}  -o, --output DIR         write envoyfilter.yaml, filter-config.yaml and filter-config.bin there
+      --rollout MODE       owner (default: the filter owns routing) or alongside (Istio's routes stay)
+      --wasm-path PATH     where the gateway mounts the module (default /var/lib/gatewasm/gatewasm.wasm)
+      --name NAME          the EnvoyFilter's name (default gatewasm-<selector values>, e.g. gatewasm-ingressgateway)
+      --allow-empty        emit a filter even when the inputs route no host (it answers 404 for every host)
+`;
+
+export const SIMULATE_USAGE = `usage: gatewasm simulate -f PATH [-f PATH]... [options] METHOD URL
+
+Compiles, runs the real filter module in a proxy-wasm host and explains what the gateway does
+with one request. The URL is what curl would send: its host and port as written (no lower-casing,
+an explicit :80 kept) give :authority unless -H 'Host: ...' sets it; the URL's port (default 80 or
+443) picks the Gateway server port the connection arrives on.
+
+${COMMON_USAGE}      --port N             the Gateway server port, when it differs from the URL's
+  -H, --header 'n: v'      a request header (repeatable); 'Host: h' sets :authority, as in curl
+      --seed N             random seed for weighted destinations and fault percentages (default 1)
+      --repeat N           send N times and print counts per cluster and action
+      --json               one JSON object (its shape: README, "simulate --json")
+`;
+
+export const USAGE = `usage:
+  gatewasm compile  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS] [-o DIR]
+                    [--rollout owner|alongside] [--wasm-path PATH] [--name NAME] [--allow-empty]
+  gatewasm simulate -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS]
+                    [--port N] [-H 'name: value']... [--seed N] [--repeat N] [--json] METHOD URL
+  gatewasm --version
+
+  gatewasm COMMAND --help  the options of one command
   defaults:  --selector istio=ingressgateway --gateway-namespace istio-system
 `;
 
@@ -32,6 +64,7 @@ export const COMMON_OPTIONS = {
   file: { type: "string", short: "f", multiple: true },
   selector: { type: "string" },
   "gateway-namespace": { type: "string" },
+  namespace: { type: "string", short: "n" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -46,6 +79,12 @@ export function parseSelector(text: string): Record<string, string> {
   return labels;
 }
 
+/** The version in package.json (the CLI and the module it ships are versioned together). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -53,14 +92,22 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case "compile": return await runCompile(rest, io);
       case "simulate": return await runSimulate(rest, io);
       case undefined: case "help": case "--help": case "-h":
+        if (command === undefined) {
+          io.stderr(USAGE);
+          return 1;
+        }
         io.stdout(USAGE);
-        return command === undefined ? 1 : 0;
+        return 0;
+      case "--version": case "-V": case "version":
+        io.stdout(`gatewasm ${packageVersion()}\n`);
+        return 0;
       default:
         io.stderr(`gatewasm: unknown command ${JSON.stringify(command)}\n${USAGE}`);
         return 1;
     }
   } catch (error) {
-    io.stderr(`gatewasm ${command}: ${(error as Error).message}\n`);
+    const hint = command === "compile" || command === "simulate" ? `run gatewasm ${command} --help for its options\n` : "";
+    io.stderr(`gatewasm ${command}: ${(error as Error).message}\n${hint}`);
     return 1;
   }
 }

@@ -2,8 +2,8 @@
 import { parseArgs } from "node:util";
 import { compileInputs } from "../pipeline.ts";
 import { Simulator, type SimulationResult } from "../simulate/simulator.ts";
-import { COMMON_OPTIONS, type Io } from "./main.ts";
-import { inputsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
+import { COMMON_OPTIONS, SIMULATE_USAGE, type Io } from "./main.ts";
+import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
 
 function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(":", text.startsWith(":") ? 1 : 0);
@@ -40,6 +40,10 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
     },
     allowPositionals: true,
   });
+  if (values.help) {
+    io.stdout(SIMULATE_USAGE);
+    return 0;
+  }
   if (positionals.length !== 2) throw new Error("expected METHOD URL");
   const [method, url] = positionals as [string, string];
   try { new URL(url); } catch { throw new Error(`not a URL: ${JSON.stringify(url)}`); }
@@ -47,7 +51,9 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
   const seed = positiveInteger("seed", values.seed, 1);
   const repeat = positiveInteger("repeat", values.repeat, 0);
-  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values));
+  // An empty configuration is simulated (every request shows why it is not routed), with the
+  // warning compile would make an error.
+  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
   if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
   const simulator = await Simulator.create(result.compiled, { seed });
   if (repeat > 0) {

@@ -9,6 +9,7 @@ import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.t
 import { MESH_GATEWAY, hostIntersection, namesForNamespace } from "./names.ts";
 import { assignListenerPorts } from "./listener-ports.ts";
 import { Registry } from "./registry.ts";
+import { workloadLabels } from "./workload.ts";
 import { type TranslatedRoute, translateVirtualService } from "./translate-route.ts";
 import { type VirtualServiceIndex, indexVirtualServices } from "./virtualservices.ts";
 
@@ -44,7 +45,7 @@ interface Context {
 
 export function compileGateway(resources: Resource[], options: Partial<CompileOptions> = {}): CompileResult {
   const sink = new DiagnosticSink();
-  const labels = options.selector ?? DEFAULT_SELECTOR;
+  const selector = options.selector ?? DEFAULT_SELECTOR;
   const proxyNamespace = options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE;
   const clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   const config: FilterConfig = {
@@ -53,6 +54,8 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     routeTables: [],
   };
   const usable = resources.filter((r) => r && isRecord(r.metadata) && typeof r.kind === "string");
+  // The selector's labels plus those the gateway's own Service shows the pod carries.
+  const labels = workloadLabels(usable, selector, proxyNamespace);
   try {
     const gateways = selectGateways(usable, labels);
     const registry = new Registry(usable, proxyNamespace, labels, options.rootNamespace ?? DEFAULT_GATEWAY_NAMESPACE, clusterDomain);

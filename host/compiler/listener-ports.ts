@@ -7,11 +7,7 @@
 import type { RouteTable } from "../config/model.ts";
 import type { Resource } from "../resources/types.ts";
 import { type DiagnosticSink, isRecord } from "./common.ts";
-
-function selects(selector: unknown, labels: Record<string, string>): boolean {
-  if (!isRecord(selector) || Object.keys(selector).length === 0) return false;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
+import { gatewayServices } from "./workload.ts";
 
 /** Sets `listenerPort` on each table from the gateway workload's Services among `resources`. */
 export function assignListenerPorts(
@@ -21,8 +17,7 @@ export function assignListenerPorts(
   namespace: string,
   sink: DiagnosticSink,
 ): void {
-  const services = resources.filter((r) => r.kind === "Service" && r.metadata.namespace === namespace
-    && isRecord(r.spec) && selects(r.spec.selector, labels));
+  const services = gatewayServices(resources, labels, namespace);
   for (const table of tables) {
     for (const svc of services) {
       const ports = Array.isArray(svc.spec.ports) ? svc.spec.ports : [];

@@ -27,23 +27,32 @@ export const DEFAULT_NAMESPACE = "default";
 
 const RESOURCE_FILE = /\.(ya?ml|json)$/i;
 
-export function loadResources(inputs: LoadInput[]): LoadResult {
+export interface LoadOptions {
+  /** Namespace of objects that set none (`kubectl apply -n`); default "default". */
+  defaultNamespace?: string;
+}
+
+export function loadResources(inputs: LoadInput[], options: LoadOptions = {}): LoadResult {
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
+  const namespace = options.defaultNamespace ?? DEFAULT_NAMESPACE;
   for (const input of inputs) {
     if ("text" in input) {
-      loadText(input.name, input.text, resources, diagnostics);
+      if (isBinary(input.text)) diagnostics.push(binaryDiagnostic(input.name));
+      else loadText(input.name, input.text, resources, diagnostics, namespace);
       continue;
     }
     for (const file of expandPath(input.path, diagnostics)) {
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = readFileSync(file, "utf8");
+        bytes = readFileSync(file);
       } catch (err) {
         diagnostics.push(fileDiagnostic(file, "read-error", `cannot read file: ${(err as Error).message}`));
         continue;
       }
-      loadText(file, text, resources, diagnostics);
+      const text = decodeText(bytes);
+      if (text === null) diagnostics.push(binaryDiagnostic(file));
+      else loadText(file, text, resources, diagnostics, namespace);
     }
   }
   diagnostics.push(...findDuplicates(resources));
@@ -51,8 +60,30 @@ export function loadResources(inputs: LoadInput[]): LoadResult {
 }
 
 
+// A binary file (a .wasm, an image, a compressed archive) is one short error, not pages of
+// escaped bytes from the YAML parser: invalid UTF-8 or a NUL byte (YAML allows neither,
+// YAML 1.2 §5.1) says it is not text.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeText(bytes: Uint8Array): string | null {
+  if (bytes.includes(0)) return null;
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function isBinary(text: string): boolean {
+  return text.includes("\u0000") || text.includes("\uFFFD");
+}
+
+function binaryDiagnostic(file: string): Diagnostic {
+  return fileDiagnostic(file, "binary-file", "not a text file (invalid UTF-8 or NUL bytes): expected YAML or JSON");
+}
+
 /** Parses one file's text (possibly several documents) and appends what it finds. */
-export function loadText(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[]): void {
+export function loadText(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[], defaultNamespace = DEFAULT_NAMESPACE): void {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: false, ...KUBERNETES_YAML });
   // An empty stream (no documents, e.g. only comments) is an empty array.
@@ -79,7 +110,7 @@ export function loadText(file: string, text: string, resources: Resource[], diag
       diagnostics.push({ ...fileDiagnostic(file, "yaml-syntax", `invalid YAML: ${(err as Error).message}`), location: where });
       return;
     }
-    readObject(file, docIndex, root, lineCounter, [], value as Record<string, unknown>, resources, diagnostics);
+    readObject(file, docIndex, root, lineCounter, [], value as Record<string, unknown>, resources, diagnostics, defaultNamespace);
   });
 }
 
@@ -97,6 +128,7 @@ function readObject(
   obj: Record<string, unknown>,
   resources: Resource[],
   diagnostics: Diagnostic[],
+  defaultNamespace: string,
 ): void {
   const locator = nodeLocator(file, root, lineCounter, prefix);
   const isObject = obj !== null && typeof obj === "object" && !Array.isArray(obj);
@@ -107,7 +139,7 @@ function readObject(
     severity,
     location: locator.locate(path),
     kind: named ? (obj.kind as string) : "",
-    namespace: named ? (typeof meta0.namespace === "string" ? meta0.namespace : DEFAULT_NAMESPACE) : "",
+    namespace: named ? (typeof meta0.namespace === "string" ? meta0.namespace : defaultNamespace) : "",
     name: named ? (meta0.name as string) : "",
     field,
     message,
@@ -142,7 +174,7 @@ function readObject(
         return;
       }
       items.forEach((item, i) => {
-        readObject(file, docIndex, root, lineCounter, [...prefix, "items", i], item as Record<string, unknown>, resources, diagnostics);
+        readObject(file, docIndex, root, lineCounter, [...prefix, "items", i], item as Record<string, unknown>, resources, diagnostics, defaultNamespace);
       });
       return;
     }
@@ -164,7 +196,7 @@ function readObject(
     diagnostics.push(problem("schema-type", "metadata.namespace", ["metadata", "namespace"], "metadata.namespace must be a non-empty string"));
     return;
   }
-  const metadata: ObjectMeta = { ...meta, name: meta.name, namespace: (meta.namespace as string | undefined) ?? DEFAULT_NAMESPACE };
+  const metadata: ObjectMeta = { ...meta, name: meta.name, namespace: (meta.namespace as string | undefined) ?? defaultNamespace };
   const spec = obj.spec;
   const resource: Resource = {
     apiVersion,
@@ -186,7 +218,7 @@ export function rawObject(resource: Resource): Record<string, unknown> {
   return rawObjects.get(resource) ?? { apiVersion: resource.apiVersion, kind: resource.kind, metadata: resource.metadata, spec: resource.spec };
 }
 
-function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
+function expandPath(path: string, diagnostics: Diagnostic[], top = true): string[] {
   let stat;
   try {
     stat = statSync(path);
@@ -196,11 +228,18 @@ function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
   }
   if (!stat.isDirectory()) return [path];
   const out: string[] = [];
+  let skipped = 0;
   const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const child = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...expandPath(child, diagnostics));
+    if (entry.isDirectory()) out.push(...expandPath(child, diagnostics, false));
     else if (RESOURCE_FILE.test(entry.name)) out.push(child);
+    else skipped++;
+  }
+  if (top && out.length === 0) {
+    // A folder of .txt (or the wrong folder) is not an empty configuration: say so.
+    const others = skipped ? ` (${skipped} other file${skipped === 1 ? "" : "s"} skipped)` : "";
+    diagnostics.push({ ...fileDiagnostic(path, "no-resource-files", `no *.yaml, *.yml or *.json file in this folder${others}`), severity: "warning" });
   }
   return out;
 }

@@ -87,7 +87,7 @@ spec:
     expect(await r.code).toBe(0);
     const ef = parse(r.out());
     expect(ef.kind).toBe("EnvoyFilter");
-    expect(ef.metadata).toEqual({ name: "gatewasm", namespace: "istio-system" });
+    expect(ef.metadata).toEqual({ name: "gatewasm-ingressgateway", namespace: "istio-system" });
     expect(ef.spec.workloadSelector.labels).toEqual({ istio: "ingressgateway" });
   });
 
@@ -100,14 +100,19 @@ spec:
       .toEqual(["http.8080", "https.443.https.shop-gateway.shop"]);
   });
 
-  it("a workload no Gateway selects compiles with a warning (valid but ineffective), not an error", async () => {
+  it("a workload no Gateway selects is an error for compile (the filter would 404 every host), a warning with --allow-empty", async () => {
     const r = run(["compile", "-f", EXAMPLE, "--selector", "app=edge", "--gateway-namespace", "edge"]);
-    expect(await r.code).toBe(0);
-    expect(r.err()).toMatch(/warning: .*no Gateway/i);
+    expect(await r.code).toBe(1);
+    expect(r.err()).toMatch(/nothing to route: no Gateway selects the workload --selector app=edge \(the Gateways given select istio=ingressgateway\).*--allow-empty/);
+    const allowed = run(["compile", "-f", EXAMPLE, "--selector", "app=edge", "--gateway-namespace", "edge", "--allow-empty"]);
+    expect(await allowed.code).toBe(0);
+    expect(allowed.err()).toMatch(/warning: .*no Gateway/i);
+    expect(allowed.err()).toMatch(/warning: nothing to route/);
   });
 
   it("reads stdin with -f -", async () => {
-    const r = run(["compile", "-f", "-"], readFileSync(join(EXAMPLE, "gateway.yaml"), "utf8"));
+    const all = readdirSync(EXAMPLE).sort().map((f) => readFileSync(join(EXAMPLE, f), "utf8")).join("\n---\n");
+    const r = run(["compile", "-f", "-"], all);
     expect(await r.code).toBe(0);
     expect(parse(r.out()).kind).toBe("EnvoyFilter");
   });
