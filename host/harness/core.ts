@@ -1,6 +1,8 @@
 // State shared by every worker VM of one host: clock, randomness, logs, stats, shared data,
 // queues, clusters and pending HTTP callouts.
-import { LOG_LEVEL_NAMES } from "./abi.ts";
+import {
+  ABI_0_2_1, HOST_PROFILES, LOG_LEVEL_NAMES, PROFILE, type AbiVersion, type HostProfile, type ProfileTables,
+} from "./abi.ts";
 import { MetricStore } from "./metrics.ts";
 import { encodePropertyTable, type PropertyValue } from "./properties.ts";
 import { SharedDataStore, SharedQueueStore } from "./shared.ts";
@@ -9,6 +11,12 @@ import type { HostOptions, HttpCallRecord, LogEntry } from "./types.ts";
 const encoder = new TextEncoder();
 
 export const DEFAULT_START_TIME_MS = 1_700_000_000_000;
+/**
+ * Envoy's monotonic clock is the steady clock (envoy context.cc getMonotonicTimeNanoseconds:
+ * time_source_.monotonicTime()), i.e. time since the machine booted: never 0, not even while the
+ * VM starts (Go's runtime dies on "nanotime returning zero"). The harness starts it at one hour.
+ */
+export const DEFAULT_MONOTONIC_START_NS = 3_600_000_000_000n;
 
 export class HostCore {
   readonly rootId: string;
@@ -20,6 +28,12 @@ export class HostCore {
   readonly vmConfig: Uint8Array;
   pluginConfig: Uint8Array;
   readonly failOpen: boolean;
+  /** Which Envoy/cpp-host the harness mirrors where they differ (abi.ts HostProfile). */
+  readonly profile: HostProfile;
+  readonly tables: ProfileTables;
+  private readonly monotonicStartNs: bigint;
+  /** The module's ABI version export (0.2.0 modules get the 0.2.1 imports without proxy_get_log_level). */
+  abiVersion: AbiVersion = ABI_0_2_1;
   /** proxy_log_level_t the host runs at; lower levels are dropped (Envoy logger level). */
   readonly logLevel: number;
   /** The seed of random_get's PRNG (print it in failing randomized tests). */
@@ -28,6 +42,10 @@ export class HostCore {
   nowMs: number;
   private readonly startMs: number;
   readonly logs: LogEntry[] = [];
+  /** Lines Envoy logs about the module at its own trace level (Context::error: fd_seek, proc_exit, ...). */
+  readonly hostTrace: Array<{ worker: number; message: string; contextId: number }> = [];
+  /** `KEY=VALUE\0` entries WASI environ_get answers (Envoy VmConfig.environment_variables). */
+  readonly environment: Uint8Array[];
   readonly stats = new MetricStore();
   readonly sharedData = new SharedDataStore();
   readonly queues = new SharedQueueStore();
@@ -50,6 +68,10 @@ export class HostCore {
     this.vmConfig = toBytes(opts.vmConfig);
     this.pluginConfig = toBytes(opts.pluginConfig);
     this.failOpen = opts.failOpen ?? false;
+    this.profile = opts.hostProfile ?? "envoy-1.36";
+    if (!HOST_PROFILES.includes(this.profile)) throw new Error(`unknown hostProfile ${String(opts.hostProfile)}`);
+    this.tables = PROFILE[this.profile];
+    this.monotonicStartNs = opts.monotonicStartNs ?? DEFAULT_MONOTONIC_START_NS;
     const lvl = LOG_LEVEL_NAMES.indexOf(opts.logLevel ?? "info");
     if (lvl < 0) throw new Error(`unknown logLevel ${String(opts.logLevel)}`);
     this.logLevel = lvl;
@@ -57,6 +79,7 @@ export class HostCore {
     this.rng = this.seed;
     this.nowMs = this.startMs = opts.startTimeMs ?? DEFAULT_START_TIME_MS;
     this.clusters = new Set(opts.clusters ?? []);
+    this.environment = Object.entries(opts.environment ?? {}).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
     this.staticProperties = encodePropertyTable(opts.properties) ?? new Map();
     this.foreignFunctions = new Map(Object.entries(opts.foreignFunctions ?? {}));
   }
@@ -66,7 +89,7 @@ export class HostCore {
   }
 
   monotonicNs(): bigint {
-    return BigInt(Math.round((this.nowMs - this.startMs) * 1e6));
+    return this.monotonicStartNs + BigInt(Math.round((this.nowMs - this.startMs) * 1e6));
   }
 
   /** mulberry32 over a 32-bit state seeded with `seed`: deterministic random_get bytes. */

@@ -1,7 +1,10 @@
 // ProxyWasmHost: loads a proxy-wasm 0.2.1 module into N worker VMs the way Envoy does and
 // drives requests, time, callouts and configuration updates through them.
 import { readFile } from "node:fs/promises";
-import { ABI_0_2_1, ABI_OTHER, ENV_EXTRA_IMPORTS, ENV_IMPORTS, WASI_IMPORTS, WASI_MODULES } from "./abi.ts";
+import {
+  ABI_0_1_0, ABI_0_2_0, ABI_0_2_1, ENV_0_2_1_ONLY, ENV_EXTRA_IMPORTS, ENV_IMPORTS, PROFILE, WASI_MODULES,
+  type AbiVersion, type HostProfile,
+} from "./abi.ts";
 import { HostCore, toBytes } from "./core.ts";
 import { Flow } from "./flow.ts";
 import { HeaderMap } from "./header-map.ts";
@@ -34,37 +37,48 @@ export class PendingRequest {
   }
 }
 
-const VALID_ENV = new Set<string>([...Object.keys(ENV_IMPORTS), ...ENV_EXTRA_IMPORTS]);
-const VALID_WASI = new Set<string>(WASI_IMPORTS);
-
-/** Checks ABI version export and imports against what Envoy provides. */
-export function checkModule(module: WebAssembly.Module): void {
-  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  if (!exports.has(ABI_0_2_1)) {
-    const other = ABI_OTHER.find((v) => exports.has(v));
-    if (other) {
-      throw new ProxyWasmLoadError(
-        `module exports ${other}; this harness only runs ${ABI_0_2_1} modules (cpp-host knows ${other}, gatewasm targets 0.2.1)`,
-      );
+/**
+ * Checks the ABI version export and the imports against what Envoy links (cpp-host
+ * src/bytecode_util.cc getAbiVersion, src/wasm.cc registerCallbacks); returns the ABI version.
+ */
+export function checkModule(module: WebAssembly.Module, profile: HostProfile = "envoy-1.36"): AbiVersion {
+  // getAbiVersion walks the export section in order and stops at the first version export.
+  let abi: string | undefined;
+  for (const e of WebAssembly.Module.exports(module)) {
+    if (e.kind === "function" && (e.name === ABI_0_2_1 || e.name === ABI_0_2_0 || e.name === ABI_0_1_0)) {
+      abi = e.name;
+      break;
     }
-    // cpp-host src/bytecode_util.cc getAbiVersion.
-    throw new ProxyWasmLoadError(`Missing or unknown Proxy-Wasm ABI version: module exports no ${ABI_0_2_1}`);
   }
+  if (abi === undefined) throw new ProxyWasmLoadError("Missing or unknown Proxy-Wasm ABI version");
+  if (abi === ABI_0_1_0) {
+    throw new ProxyWasmLoadError(
+      `module exports ${ABI_0_1_0}; cpp-host runs it with the 0.1.0 imports and callbacks, which this harness does not provide (it runs 0.2.0 and 0.2.1)`,
+    );
+  }
+  const wasi = PROFILE[profile].wasi;
   for (const imp of WebAssembly.Module.imports(module)) {
     const q = `${imp.module}.${imp.name}`;
-    const ok = imp.kind === "function" && (
-      (imp.module === "env" && VALID_ENV.has(imp.name)) ||
-      ((WASI_MODULES as readonly string[]).includes(imp.module) && VALID_WASI.has(imp.name)));
+    const env = imp.module === "env" &&
+      ((imp.name in ENV_IMPORTS && !(abi === ABI_0_2_0 && ENV_0_2_1_ONLY.has(imp.name))) ||
+        (ENV_EXTRA_IMPORTS as readonly string[]).includes(imp.name));
+    const ok = imp.kind === "function" &&
+      (env || ((WASI_MODULES as readonly string[]).includes(imp.module) && wasi.has(imp.name)));
     if (!ok) {
       throw new ProxyWasmLoadError(
-        `module imports ${q} (${imp.kind}), which Envoy does not provide to a ${ABI_0_2_1} module` +
+        `module imports ${q} (${imp.kind}), which Envoy does not provide to a ${abi} module` +
+          (profile === "envoy-1.36" && PROFILE["cpp-host-main"].wasi.has(imp.name) &&
+              (WASI_MODULES as readonly string[]).includes(imp.module)
+            ? " (Envoy 1.36 does not; cpp-host main does: hostProfile \"cpp-host-main\")"
+            : "") +
           (q === "env.abort" ? " (build AssemblyScript with --use abort=<your abort>)" : ""),
       );
     }
   }
-  if (!exports.has("malloc") && !exports.has("proxy_on_memory_allocate")) {
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === "malloc" || e.name === "proxy_on_memory_allocate")) {
     throw new ProxyWasmLoadError("Wasm module is missing malloc function.");
   }
+  return abi as AbiVersion;
 }
 
 export class ProxyWasmHost extends HostCore {
@@ -86,8 +100,8 @@ export class ProxyWasmHost extends HostCore {
     } catch (e) {
       throw new ProxyWasmLoadError(`cannot compile module: ${(e as Error).message}`);
     }
-    checkModule(module);
     const host = new ProxyWasmHost(opts);
+    host.abiVersion = checkModule(module, host.profile);
     const n = opts.workers ?? 1;
     for (let i = 0; i < n; i++) {
       const w = new Worker(host, i, new VmMetrics(host.stats));

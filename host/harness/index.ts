@@ -9,7 +9,7 @@ export { clientLocalReply, httpToGrpcStatus } from "./local-reply.ts";
 export { FAIL_STREAM_DETAILS } from "./flow.ts";
 export {
   Status, MapType, BufferType, StreamType, MetricType, FilterHeadersStatus, LOG_LEVEL_NAMES, ENV_IMPORTS,
-  WASI_IMPORTS, PAIRS_MAX_BYTES, PAIRS_MAX_COUNT,
+  WASI_IMPORTS, PAIRS_MAX_BYTES, PAIRS_MAX_COUNT, PROFILE, HOST_PROFILES, ABI_0_2_0, ABI_0_2_1,
 } from "./abi.ts";
 export type { Metric } from "./metrics.ts";
 export type * from "./types.ts";

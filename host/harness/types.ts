@@ -1,9 +1,9 @@
 // Public types of the harness API.
 import type { HeaderPair } from "./pairs.ts";
 import type { PropertyValue } from "./properties.ts";
-import type { LogLevelName } from "./abi.ts";
+import type { HostProfile, LogLevelName } from "./abi.ts";
 
-export type { HeaderPair, PropertyValue, LogLevelName };
+export type { HeaderPair, PropertyValue, LogLevelName, HostProfile };
 export type HeadersInput = ReadonlyArray<readonly [string, string]> | Record<string, string>;
 export type BodyInput = string | Uint8Array;
 
@@ -24,10 +24,19 @@ export interface HostOptions {
   seed?: number;
   /** Wall clock at start, ms since the epoch. Default 1_700_000_000_000. */
   startTimeMs?: number;
+  /** Monotonic clock (WASI clock 1) at start, ns; Envoy's is time since boot. Default one hour. */
+  monotonicStartNs?: bigint;
+  /**
+   * Which host to mirror where cpp-host changed under Envoy: "envoy-1.36" (default, the judge's
+   * Envoy 1.36.4) or "cpp-host-main" (more WASI functions, poll_oneoff answers 0 events).
+   */
+  hostProfile?: HostProfile;
   /** Level returned by proxy_get_log_level; lower-level logs are dropped like Envoy does. Default "info". */
   logLevel?: LogLevelName;
   /** Static properties ("a.b" or NUL-joined names). */
   properties?: Record<string, PropertyValue>;
+  /** WASI environment (Envoy VmConfig.environment_variables.key_values). Default none. */
+  environment?: Record<string, string>;
   /** Cluster names proxy_http_call accepts. */
   clusters?: string[];
   /** Extra foreign functions (Envoy registers clear_route_cache, compress, ...). */

@@ -4,9 +4,8 @@
 // src/context.cc (callback conventions), include/proxy-wasm/wasm.h (memory copy rules);
 // envoy source/extensions/common/wasm/context.cc (maps, buffers, properties, local replies).
 import {
-  BufferType, ENV_EXTRA_IMPORTS, ENV_IMPORTS, HOST_CALL_INDEX, HOST_CALL_NAMES, LOG_LEVEL_NAMES,
-  MALLOC_ALLOWED, MapType, RANDOM_GET_MAX_BYTES, START_ALLOWED, Status, StreamType, WASI_IMPORTS,
-  WASI_MODULES,
+  ABI_0_2_0, BufferType, ENV_0_2_1_ONLY, ENV_EXTRA_IMPORTS, ENV_IMPORTS, HOST_CALL_INDEX, HOST_CALL_NAMES,
+  LOG_LEVEL_NAMES, MapType, RANDOM_GET_MAX_BYTES, Status, StreamType, WASI_MODULES,
 } from "./abi.ts";
 import { HeaderMap, lower } from "./header-map.ts";
 import { parsePairs, pairsByteLength, writePairs, type HeaderPair } from "./pairs.ts";
@@ -72,7 +71,7 @@ export class Worker {
   // Callback state (cpp-host current_context_ / effective_context_id_).
   current: Context | null = null;
   private effective: Context | null = null;
-  private restricted: Set<string> | null = null;
+  private restricted: ReadonlySet<string> | null = null;
   private restrictedPhase = "";
   counts: Uint32Array;
   readonly idleCounts: Uint32Array;
@@ -115,14 +114,17 @@ export class Worker {
 
   /** `_initialize` (+ `main`) or `_start` with the start-phase import restrictions. */
   startVm(): void {
-    this.restricted = START_ALLOWED;
+    this.restricted = this.host.tables.startAllowed;
     this.restrictedPhase = "VM start";
     try {
       const init = this.fn("_initialize");
       if (init) {
         this.invoke(null, "_initialize", init);
-        const main = this.fn("main") ?? this.fn("__main_void");
+        // cpp-host main also calls __main_void when there is no main (e55d150); Envoy 1.36 does not.
+        const main = this.fn("main");
+        const mainVoid = this.host.tables.mainVoid ? this.fn("__main_void") : undefined;
         if (main && !this.failed) this.invoke(null, "main", main, 0, 0);
+        else if (mainVoid && !this.failed) this.invoke(null, "__main_void", mainVoid);
       } else {
         const start = this.fn("_start");
         if (start) this.invoke(null, "_start", start);
@@ -403,7 +405,7 @@ export class Worker {
   alloc(size: number): number {
     const prevR = this.restricted;
     const prevP = this.restrictedPhase;
-    this.restricted = MALLOC_ALLOWED;
+    this.restricted = this.host.tables.mallocAllowed;
     this.restrictedPhase = "malloc";
     let p = 0;
     try {
@@ -465,6 +467,11 @@ export class Worker {
     this.host.logs.push(entry);
     const s = this.current?.stream;
     if (s) s.logs.push(entry);
+  }
+
+  /** A line Envoy writes to its own log at trace level (envoy Context::error), not a module log. */
+  hostTrace(message: string): void {
+    this.host.hostTrace.push({ worker: this.index, message, contextId: this.current?.id ?? 0 });
   }
 
   private restrictedCall(qualified: string): number {
@@ -559,18 +566,22 @@ export class Worker {
     const env: Record<string, (...a: never[]) => unknown> = {};
     const wasi: Record<string, (...a: never[]) => unknown> = {};
     const impl = this.envImpl();
-    for (const name of Object.keys(ENV_IMPORTS)) env[name] = this.guard("env", name, impl[name]!);
+    for (const name of Object.keys(ENV_IMPORTS)) {
+      // cpp-host registerCallbacks links proxy_get_log_level only for 0.2.1 modules.
+      if (this.host.abiVersion === ABI_0_2_0 && ENV_0_2_1_ONLY.has(name)) continue;
+      env[name] = this.guard("env", name, impl[name]!);
+    }
     const extra = {
       emscripten_notify_memory_growth: () => { this.counts[I.emscripten_notify_memory_growth!]++; },
       pthread_equal: (a: number, b: number) => { this.counts[I.pthread_equal!]++; return a === b ? 1 : 0; },
     } as Record<string, (...a: never[]) => unknown>;
     for (const name of ENV_EXTRA_IMPORTS) env[name] = extra[name]!;
     const wimpl = this.wasiImpl();
-    for (const name of WASI_IMPORTS) wasi[name] = wimpl[name]!;
+    for (const name of this.host.tables.wasi) wasi[name] = wimpl[name]!;
     const imports: WebAssembly.Imports = { env };
     for (const m of WASI_MODULES) {
       const mod: Record<string, (...a: never[]) => unknown> = {};
-      for (const name of WASI_IMPORTS) mod[name] = this.guard(m, name, wasi[name]!);
+      for (const name of this.host.tables.wasi) mod[name] = this.guard(m, name, wasi[name]!);
       imports[m] = mod;
     }
     return imports;
@@ -665,10 +676,10 @@ export class Worker {
         start >>>= 0;
         max >>>= 0;
         const size = b.bytes.length;
-        // exports.cc get_buffer_bytes: clamp to the buffer; nothing to copy ⇒ OK, slots untouched.
-        if (start > size) return S.BAD_ARGUMENT;
-        const len = Math.min(max, size - start);
-        if (len === 0) return S.OK;
+        // exports.cc get_buffer_bytes: clamp to the buffer (start past the end reads nothing);
+        // nothing to read ⇒ ptr 0, size 0 written and OK.
+        const len = start > size ? 0 : Math.min(max, size - start);
+        if (len === 0) return w.setU32(ptrPtr, 0) && w.setU32(lenPtr, 0) ? S.OK : S.INVALID_MEMORY_ACCESS;
         return w.copyOut(b.bytes.subarray(start, start + len), ptrPtr, lenPtr);
       },
       proxy_set_buffer_bytes(type: number, start: number, length: number, ptr: number, len: number): number {
@@ -949,73 +960,162 @@ export class Worker {
     }
   }
 
+  /**
+   * WASI as cpp-host src/exports.cc implements it (return values and out-slot writes exactly),
+   * Envoy's `Context::error` being a trace log line (envoy context.cc), so `fd_seek`, `fd_close`
+   * and `proc_exit` only log there and return: `proc_exit` does not stop the module — whatever
+   * the module does next (wasi-libc and Go trap with `unreachable`) decides.
+   */
   private wasiImpl(): Record<string, (...a: never[]) => unknown> {
     const w = this;
-    // WASI errno values.
-    const SUCCESS = 0, BADF = 8, FAULT = 21, INVAL = 28, NOSYS = 52;
-    const impl = {
-      // cpp-host writevImpl: fd 1 ⇒ info, fd 2 ⇒ error, trailing newline dropped.
-      fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
-        if (fd !== 1 && fd !== 2) return BADF;
-        const parts: string[] = [];
-        let total = 0;
-        for (let i = 0; i < iovsLen >>> 0; i++) {
-          const iov = w.read(iovs + i * 8, 8);
-          if (iov === null) return FAULT;
-          const dv = new DataView(iov.buffer, iov.byteOffset, 8);
-          const data = w.readString(dv.getUint32(0, true), dv.getUint32(4, true));
-          if (data === null) return FAULT;
-          parts.push(data);
-          total += dv.getUint32(4, true);
-        }
-        let text = parts.join("");
+    // WASI errno values (wasi-libc api.h).
+    const SUCCESS = 0, BADF = 8, NOTDIR = 20, FAULT = 21, INVAL = 28, NOENT = 44, NOSYS = 52, NOTSUP = 58;
+    const stdio = (fd: number) => fd === 1 || fd === 2;
+    const stdioOk = (fd: number) => (stdio(fd) ? SUCCESS : BADF);
+    /** writevImpl: fd 1 ⇒ info, fd 2 ⇒ error; one trailing newline dropped (a lone "\n" logs ""). */
+    const writev = (fd: number, iovs: number, iovsLen: number): number => {
+      if (!stdio(fd)) return -BADF;
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (let i = 0; i < iovsLen >>> 0; i++) {
+        const iov = w.read(iovs + i * 8, 8);
+        if (iov === null) return -FAULT;
+        const dv = new DataView(iov.buffer, iov.byteOffset, 8);
+        const len = dv.getUint32(4, true);
+        if (len === 0) continue;
+        const data = w.read(dv.getUint32(0, true), len);
+        if (data === null) return -FAULT;
+        parts.push(data.slice());
+        total += len;
+      }
+      if (total > 0) {
+        let text = utf8.decode(Buffer.concat(parts));
         if (text.endsWith("\n")) text = text.slice(0, -1);
-        if (text.length > 0) w.emitLog(fd === 1 ? 2 : 4, text);
-        return w.setU32(nwritten, total) ? SUCCESS : FAULT;
+        w.emitLog(fd === 1 ? 2 : 4, text);
+      }
+      return total;
+    };
+    const impl = {
+      fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
+        const n = writev(fd, iovs, iovsLen);
+        if (n < 0) return -n;
+        return w.setU32(nwritten, n) ? SUCCESS : FAULT;
+      },
+      fd_pwrite(fd: number, iovs: number, iovsLen: number, _offset: bigint, nwritten: number): number {
+        const n = writev(fd, iovs, iovsLen);
+        if (n < 0) return -n;
+        return w.setU32(nwritten, n) ? SUCCESS : FAULT;
       },
       fd_read(): number { return NOSYS; },
-      fd_seek(fd: number): number { return fd === 1 || fd === 2 ? NOSYS : BADF; },
-      fd_close(): number { return NOSYS; },
+      fd_pread(): number { return NOSYS; },
+      fd_seek(): number { w.hostTrace("wasi_unstable fd_seek"); return SUCCESS; },
+      fd_close(): number { w.hostTrace("wasi_unstable fd_close"); return SUCCESS; },
       fd_fdstat_get(fd: number, out: number): number {
-        if (fd !== 1 && fd !== 2) return BADF;
-        // fdstat: filetype CHARACTER_DEVICE (2), flags APPEND (1), rights all zero.
+        if (!stdio(fd)) return BADF;
+        // {filetype 0, flags 0, rights_base FD_WRITE (64), rights_inheriting 0}; cpp-host ignores
+        // a failed write here.
         const b = w.read(out, 24);
-        if (b === null) return FAULT;
-        b.fill(0);
-        b[0] = 2;
-        b[2] = 1;
+        if (b !== null) {
+          b.fill(0);
+          b[8] = 64;
+        }
         return SUCCESS;
       },
-      environ_get(): number { return SUCCESS; },
+      fd_fdstat_set_flags(): number { return NOSYS; },
+      fd_fdstat_set_rights(fd: number): number { return stdioOk(fd); },
+      fd_advise(): number { return SUCCESS; },
+      fd_allocate(fd: number): number { return stdioOk(fd); },
+      fd_datasync(fd: number): number { return stdioOk(fd); },
+      fd_sync(fd: number): number { return stdioOk(fd); },
+      fd_filestat_set_size(fd: number): number { return stdioOk(fd); },
+      fd_filestat_set_times(fd: number): number { return stdioOk(fd); },
+      fd_filestat_get(): number { return BADF; },
+      fd_readdir(_fd: number, _buf: number, _len: number, _cookie: bigint, nread: number): number {
+        return w.setU32(nread, 0) ? NOTDIR : FAULT;
+      },
+      fd_renumber(fd: number, to: number): number { return stdio(fd) && stdio(to) ? NOTSUP : BADF; },
+      fd_tell(fd: number, out: number): number {
+        if (!stdio(fd)) return BADF;
+        return w.setU64(out, 0n) ? SUCCESS : FAULT;
+      },
+      fd_prestat_get(): number { return BADF; },
+      fd_prestat_dir_name(): number { return NOSYS; },
+      path_open(): number { return NOENT; },
+      path_filestat_get(): number { return NOTSUP; },
+      path_create_directory(): number { return NOTSUP; },
+      path_filestat_set_times(): number { return NOTSUP; },
+      path_link(): number { return NOTSUP; },
+      path_readlink(_fd: number, _p: number, _pl: number, _b: number, _bl: number, out: number): number {
+        return w.setU32(out, 0) ? NOTSUP : FAULT;
+      },
+      path_remove_directory(): number { return NOTSUP; },
+      path_rename(): number { return NOTSUP; },
+      path_symlink(): number { return NOTSUP; },
+      path_unlink_file(): number { return NOTSUP; },
+      // setDatatype(retptr0, 0UL) writes 8 bytes.
+      sock_accept(_fd: number, _flags: number, out: number): number { return w.setU64(out, 0n) ? NOTSUP : FAULT; },
+      sock_recv(_fd: number, _d: number, _dl: number, _f: number, out0: number, out1: number): number {
+        if (!w.setU32(out0, 0)) return FAULT;
+        const b = w.read(out1, 2);
+        if (b === null) return FAULT;
+        b.fill(0);
+        return NOTSUP;
+      },
+      sock_send(_fd: number, _d: number, _dl: number, _f: number, out: number): number {
+        return w.setU32(out, 0) ? NOTSUP : FAULT;
+      },
+      sock_shutdown(): number { return NOTSUP; },
+      environ_get(arrayPtr: number, bufPtr: number): number {
+        let a = arrayPtr >>> 0, p = bufPtr >>> 0;
+        for (const e of w.host.environment) {
+          if (!w.setU32(a, p)) return FAULT;
+          const dst = w.read(p, e.length);
+          if (dst === null) return FAULT;
+          dst.set(e);
+          p += e.length;
+          a += 4;
+        }
+        return SUCCESS;
+      },
       environ_sizes_get(countPtr: number, sizePtr: number): number {
-        return w.setU32(countPtr, 0) && w.setU32(sizePtr, 0) ? SUCCESS : FAULT;
+        if (!w.setU32(countPtr, w.host.environment.length)) return FAULT;
+        const size = w.host.environment.reduce((n, e) => n + e.length, 0);
+        return w.setU32(sizePtr, size) ? SUCCESS : FAULT;
       },
       args_get(): number { return SUCCESS; },
       args_sizes_get(countPtr: number, sizePtr: number): number {
         return w.setU32(countPtr, 0) && w.setU32(sizePtr, 0) ? SUCCESS : FAULT;
       },
       clock_time_get(id: number, _precision: bigint, out: number): number {
-        // 0 realtime, 1 monotonic; both from the injected clock.
+        // 0 realtime, 1 monotonic (both from the injected clock); CPU-time clocks ENOTSUP.
         let t: bigint;
         if (id === 0) t = w.host.nowNs();
         else if (id === 1) t = w.host.monotonicNs();
-        else return INVAL;
+        else return NOTSUP;
         return w.setU64(out, t) ? SUCCESS : FAULT;
+      },
+      clock_res_get(id: number, out: number): number {
+        if (id !== 0 && id !== 1) return NOTSUP;
+        return w.setU64(out, 1n) ? SUCCESS : FAULT;
       },
       random_get(ptr: number, len: number): number {
         if (len >>> 0 > RANDOM_GET_MAX_BYTES) return INVAL;
+        if (len >>> 0 === 0) return SUCCESS;
         const b = w.read(ptr, len);
         if (b === null) return FAULT;
         w.host.fillRandom(b);
         return SUCCESS;
       },
-      proc_exit(code: number): void {
-        // cpp-host logs an error and fails the VM; it does not unwind by itself.
-        w.markFailed(`wasi proc_exit(${code >>> 0})`);
+      sched_yield(): number { return SUCCESS; },
+      poll_oneoff(_in: number, _out: number, _n: number, nevents: number): number {
+        // cpp-host main: no polling, 0 events, success (Go's runtime requires it, cpp-host #497);
+        // Envoy 1.36's cpp-host: ENOSYS, nothing written.
+        if (!w.host.tables.pollOneoffSucceeds) return NOSYS;
+        return w.setU32(nevents, 0) ? SUCCESS : FAULT;
       },
-      path_open(): number { return NOSYS; },
-      fd_prestat_get(): number { return BADF; },
-      fd_prestat_dir_name(): number { return NOSYS; },
+      proc_exit(code: number): void {
+        w.hostTrace(`wasi_unstable proc_exit(${code >>> 0})`);
+      },
     };
     return impl as unknown as Record<string, (...a: never[]) => unknown>;
   }

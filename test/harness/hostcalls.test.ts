@@ -146,6 +146,22 @@ describe("buffers (exports.cc get_buffer_bytes/status, envoy context.cc Buffer::
     expect(w.call("call_proxy_set_buffer_bytes", 6, 0, 0, OUT, 1)).toBe(Status.BAD_ARGUMENT);
   });
 
+  test("an empty result writes ptr 0, size 0 and is OK — also when start is past the end (exports.cc get_buffer_bytes, #303)", async () => {
+    const host = await probeHost({ vmConfig: "abc" });
+    const w = host.workers[0]!;
+    const stale = () => w.writeBytes(OUT, new Uint8Array([0xef, 0xbe, 0xad, 0xde, 0xef, 0xbe, 0xad, 0xde]));
+    for (const [start, max] of [[3, 10], [10, 10], [0, 0], [0xffffffff, 1]] as const) {
+      stale();
+      expect(w.call("call_proxy_get_buffer_bytes", 6, start, max, OUT, OUT + 4), `start ${start}`).toBe(Status.OK);
+      expect([w.readU32(OUT), w.readU32(OUT + 4)], `start ${start}`).toEqual([0, 0]);
+    }
+    // The request body outside its callback is an empty buffer: same answer.
+    stale();
+    expect(w.call("call_proxy_get_buffer_bytes", 0, 0, 100, OUT, OUT + 4)).toBe(Status.OK);
+    expect([w.readU32(OUT), w.readU32(OUT + 4)]).toEqual([0, 0]);
+    expect(w.call("call_proxy_get_buffer_bytes", 6, 5, 1, 0xfffffff0, OUT + 4)).toBe(Status.INVALID_MEMORY_ACCESS);
+  });
+
   test("request body: prepend, replace prefix, append; middle writes BAD_ARGUMENT; upstream sees the result", async () => {
     const host = await probeHost({}, { reqBodyAction: 1 });
     const w = host.workers[0]!;

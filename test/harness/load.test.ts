@@ -34,11 +34,30 @@ describe("load checks", () => {
     await expect(ProxyWasmHost.load(wasm)).rejects.toThrow(/Missing or unknown Proxy-Wasm ABI version/);
   });
 
-  test("ABI 0.2.0 / 0.1.0 are known to cpp-host but refused here with a clear message", async () => {
-    for (const v of ["proxy_abi_version_0_2_0", "proxy_abi_version_0_1_0"]) {
-      const wasm = await watToWasm(base("", v));
-      await expect(ProxyWasmHost.load(wasm)).rejects.toThrow(new RegExp(`exports ${v}; this harness only runs proxy_abi_version_0_2_1`));
-    }
+  test("ABI 0.2.0 loads with the 0.2.1 imports except proxy_get_log_level (src/wasm.cc registerCallbacks)", async () => {
+    const v020 = "proxy_abi_version_0_2_0";
+    const host = await ProxyWasmHost.load(await watToWasm(base(
+      `(import "env" "proxy_continue_stream" (func (param i32) (result i32)))
+       (import "env" "proxy_close_stream" (func (param i32) (result i32)))`, v020)));
+    expect(host.abiVersion).toBe(v020);
+    await expect(ProxyWasmHost.load(await watToWasm(base(`(import "env" "proxy_get_log_level" (func (param i32) (result i32)))`, v020))))
+      .rejects.toThrow(/imports env\.proxy_get_log_level .*which Envoy does not provide to a proxy_abi_version_0_2_0 module/);
+    const v021 = await ProxyWasmHost.load(await watToWasm(base(`(import "env" "proxy_get_log_level" (func (param i32) (result i32)))`)));
+    expect(v021.abiVersion).toBe("proxy_abi_version_0_2_1");
+  });
+
+  test("the first ABI export in the export section decides (bytecode_util.cc getAbiVersion stops at the first match)", async () => {
+    const wasm = await watToWasm(`(module
+      (import "env" "proxy_get_log_level" (func (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "proxy_abi_version_0_2_0")) (func (export "proxy_abi_version_0_2_1"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 1024)))`);
+    await expect(ProxyWasmHost.load(wasm)).rejects.toThrow(/proxy_get_log_level .*proxy_abi_version_0_2_0 module/);
+  });
+
+  test("ABI 0.1.0 (other imports and callback signatures) is refused with a message saying so", async () => {
+    await expect(ProxyWasmHost.load(await watToWasm(base("", "proxy_abi_version_0_1_0"))))
+      .rejects.toThrow(/exports proxy_abi_version_0_1_0; cpp-host runs it with the 0\.1\.0 imports and callbacks/);
   });
 
   test("a module without malloc/proxy_on_memory_allocate is refused (cpp-host wasm.cc getFunctions)", async () => {
