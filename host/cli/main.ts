@@ -2,6 +2,7 @@
 // reported in one run (file:line:col  kind ns/name  field  message), the exit code is 1 and
 // nothing is written.
 import { readFileSync } from "node:fs";
+import { runAnalyze } from "./analyze-command.ts";
 import { runCompile } from "./compile-command.ts";
 import { runSimulate } from "./simulate-command.ts";
 
@@ -37,11 +38,24 @@ ${COMMON_USAGE}      --port N             the Gateway server port, when it diffe
       --json               one JSON object (its shape: README, "simulate --json")
 `;
 
+export const ANALYZE_USAGE = `usage: gatewasm analyze -f PATH [-f PATH]... [options]
+
+Reports istioctl-analyze-style findings on the routing configuration: Istio's codes (IST0101 …)
+where an Istio analyzer reports the same thing, GWA codes for what the gateway's translation shows.
+Exits 79 when a finding is at or above the failure threshold, as istioctl analyze does.
+
+${COMMON_USAGE}  -o, --output FORMAT      log (default, istioctl's text form), json or yaml
+      --failure-threshold L  the lowest level that sets exit code 79: Error (default), Warning or Info
+      --output-threshold L   the lowest level printed: Info (default), Warning or Error
+`;
+
 export const USAGE = `usage:
   gatewasm compile  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS] [-o DIR]
                     [--rollout owner|alongside] [--wasm-path PATH] [--name NAME] [--allow-empty]
   gatewasm simulate -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS]
                     [--port N] [-H 'name: value']... [--seed N] [--repeat N] [--json] METHOD URL
+  gatewasm analyze  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS]
+                    [-o log|json|yaml] [--failure-threshold Error|Warning|Info] [--output-threshold LEVEL]
   gatewasm --version
 
   gatewasm COMMAND --help  the options of one command
@@ -91,6 +105,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     switch (command) {
       case "compile": return await runCompile(rest, io);
       case "simulate": return await runSimulate(rest, io);
+      case "analyze": return await runAnalyze(rest, io);
       case undefined: case "help": case "--help": case "-h":
         if (command === undefined) {
           io.stderr(USAGE);
