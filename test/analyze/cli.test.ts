@@ -1,0 +1,84 @@
+// `gatewasm analyze` as a user runs it: istioctl's text form, -o json|yaml, and istioctl's exit
+// codes (istio/istio istioctl/cmd/sysexits.go: 79 ExitAnalyzerFoundIssues when a message is at or
+// above --failure-threshold, default Error; istioctl/pkg/analyze/analyze.go).
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { main, type Io } from "../../host/cli/main.ts";
+
+async function run(args: string[], stdin: string): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, stdin: () => stdin };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+const INPUT = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: x, namespace: default}
+spec:
+  hosts: [a.example.com]
+  gateways: [nogw]
+  http:
+  - route:
+    - destination: {host: missing}
+`;
+
+const WARNING_ONLY = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ext, namespace: default}
+spec:
+  host: api.ext.com
+  trafficPolicy: {tls: {mode: SIMPLE}}
+`;
+
+describe("gatewasm analyze (CLI)", () => {
+  it("prints istioctl's text form with file:line:col and exits 79 on an Error finding", async () => {
+    const r = await run(["analyze", "-f", "-"], INPUT);
+    expect(r.code).toBe(79);
+    expect(r.out.split("\n")).toContain('Error [IST0101] (VirtualService default/x <stdin>:6:14) Referenced gateway not found: "nogw"');
+    expect(r.out).toContain('Error [IST0101] (VirtualService default/x <stdin>:9:27) Referenced host not found: "missing"');
+  });
+
+  it("-o json gives code, level, origin, reference, field, message and Istio's documentation URL", async () => {
+    const r = await run(["analyze", "-f", "-", "-o", "json"], INPUT);
+    const json = JSON.parse(r.out) as Array<Record<string, string>>;
+    expect(json.find((f) => f.code === "IST0101")).toEqual({
+      code: "IST0101",
+      level: "Error",
+      origin: "VirtualService default/x",
+      reference: "<stdin>:6:14",
+      field: "spec.gateways[0]",
+      message: 'Referenced gateway not found: "nogw"',
+      documentationUrl: "https://istio.io/latest/docs/reference/config/analysis/ist0101/",
+    });
+  });
+
+  it("-o yaml is the same list", async () => {
+    const json = JSON.parse((await run(["analyze", "-f", "-", "-o", "json"], INPUT)).out);
+    const yaml = parse((await run(["analyze", "-f", "-", "-o", "yaml"], INPUT)).out);
+    expect(yaml).toEqual(json);
+  });
+
+  it("a Warning exits 0 by default and 79 with --failure-threshold Warning; --output-threshold Error hides it", async () => {
+    expect((await run(["analyze", "-f", "-"], WARNING_ONLY)).code).toBe(0);
+    expect((await run(["analyze", "-f", "-", "--failure-threshold", "Warning"], WARNING_ONLY)).code).toBe(79);
+    const hidden = await run(["analyze", "-f", "-", "--output-threshold", "Error"], WARNING_ONLY);
+    expect(hidden.out).toBe("");
+    expect(hidden.err).toContain("No validation issues found");
+  });
+
+  it("input that is not YAML is reported as every gatewasm error (file:line:col), exit 1, no findings printed", async () => {
+    const r = await run(["analyze", "-f", "-"], "kind: [unclosed\n");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/<stdin>:\d+:\d+/);
+  });
+
+  it("refuses an unknown -o or threshold with a message and exit 1", async () => {
+    expect((await run(["analyze", "-f", "-", "-o", "table"], INPUT)).code).toBe(1);
+    const r = await run(["analyze", "-f", "-", "--failure-threshold", "Fatal"], INPUT);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--failure-threshold must be one of Error, Warning, Info");
+  });
+});
