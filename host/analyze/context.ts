@@ -6,6 +6,8 @@ import type { Finding } from "./finding.ts";
 export interface AnalyzeContext {
   resources: Resource[];
   target: GatewayTarget;
+  /** Labels the gateway pod is known to carry: --selector plus its Services' selectors (compiler/workload.ts). */
+  workloadLabels: Record<string, string>;
   clusterDomain: string;
   findings: Finding[];
 }

@@ -5,7 +5,8 @@
 // pilot/pkg/model/gateway.go (CheckDuplicates).
 //
 // Istio finds the workload's Pods; gatewasm knows the one workload it compiles for
-// (--selector, --gateway-namespace) and treats it as that Pod. Gateways that do not select it
+// (--selector, --gateway-namespace, plus the labels of its Services' selectors as
+// compiler/workload.ts infers them) and treats it as that Pod. Gateways that do not select it
 // are not looked at here (the compiler reports VirtualServices bound to them).
 // Deviations, on purpose: a Service port without `protocol` counts as TCP (the API server's
 // default, which a file may leave out); and without any Service of the workload among the
@@ -28,11 +29,12 @@ function selectsWorkload(gw: Resource, labels: Record<string, string>): boolean 
 
 export function analyzeGatewayPorts(ctx: AnalyzeContext): void {
   const { selector, gatewayNamespace } = ctx.target;
-  const gateways = ofKind(ctx, "Gateway").filter((g) => selectsWorkload(g, selector));
+  const labels = ctx.workloadLabels;
+  const gateways = ofKind(ctx, "Gateway").filter((g) => selectsWorkload(g, labels));
   if (gateways.length === 0) return;
   // Services select Pods of their own namespace; an empty selector matches every Pod, as klabels does.
   const services = ofKind(ctx, "Service").filter((s) => s.metadata.namespace === gatewayNamespace
-    && labelsSubsetOf(isRecord(s.spec.selector) ? s.spec.selector : {}, selector));
+    && labelsSubsetOf(isRecord(s.spec.selector) ? s.spec.selector : {}, labels));
   if (services.length === 0) {
     ctx.findings.push(globalFinding("GatewayServiceNotGiven", selectorString(selector), gatewayNamespace));
     return;
@@ -63,7 +65,7 @@ export function analyzeGatewayPorts(ctx: AnalyzeContext): void {
 }
 
 export function analyzeConflictingGateways(ctx: AnalyzeContext): void {
-  const labels = ctx.target.selector;
+  const labels = ctx.workloadLabels;
   const gateways = ofKind(ctx, "Gateway");
   // initGatewaysMap: per (selector, port) and Gateway, the hosts of its servers on that port with their bind.
   const hostsBind = new Map<string, Map<string, Map<string, string>>>();

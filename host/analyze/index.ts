@@ -4,6 +4,7 @@
 // GWA codes come from the compiler's translation for the gateway workload.
 import { DEFAULT_TARGET, type GatewayTarget } from "../pipeline.ts";
 import { DEFAULT_CLUSTER_DOMAIN } from "../compiler/compile.ts";
+import { workloadLabels } from "../compiler/workload.ts";
 import type { Resource } from "../resources/types.ts";
 import type { AnalyzeContext, Analyzer } from "./context.ts";
 import { analyzeDestinationRuleTls } from "./destinationrule-tls.ts";
@@ -37,9 +38,11 @@ export interface AnalyzeOptions {
 }
 
 export function analyzeResources(resources: Resource[], options: AnalyzeOptions = {}): Finding[] {
+  const target = options.target ?? DEFAULT_TARGET;
   const ctx: AnalyzeContext = {
     resources,
-    target: options.target ?? DEFAULT_TARGET,
+    target,
+    workloadLabels: workloadLabels(resources, target.selector, target.gatewayNamespace),
     clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
     findings: [],
   };

@@ -8,6 +8,7 @@
 // (buildGatewayHTTPRouteConfig: VirtualServices of a gateway, in creation order, their hosts
 // intersected with the server's).
 import { compileGateway } from "../compiler/index.ts";
+import { emptyRoutingDiagnostic } from "../compiler/empty.ts";
 import { asArray, compareByCreationTime, isRecord } from "../compiler/common.ts";
 import { selectGateways } from "../compiler/gateways.ts";
 import { MESH_GATEWAY, hostIntersection, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from "../compiler/names.ts";
@@ -30,8 +31,9 @@ function alreadyReported(d: { kind: string; namespace: string; name: string; fie
 
 export function analyzeTranslation(ctx: AnalyzeContext): void {
   const istio = ctx.findings.filter((f) => f.code.startsWith("IST"));
-  const { diagnostics } = compileGateway(ctx.resources, { selector: ctx.target.selector, gatewayNamespace: ctx.target.gatewayNamespace, clusterDomain: ctx.clusterDomain });
-  for (const d of diagnostics) {
+  const { config, diagnostics } = compileGateway(ctx.resources, { selector: ctx.target.selector, gatewayNamespace: ctx.target.gatewayNamespace, clusterDomain: ctx.clusterDomain });
+  const empty = emptyRoutingDiagnostic(config, ctx.resources, ctx.target, "warning");
+  for (const d of empty ? [...diagnostics, empty] : diagnostics) {
     if (alreadyReported(d, istio)) continue;
     ctx.findings.push(diagnosticFinding(d, d.severity === "error" ? MESSAGES.GatewayTranslationError : MESSAGES.GatewayTranslation));
   }
@@ -40,7 +42,7 @@ export function analyzeTranslation(ctx: AnalyzeContext): void {
 
 function analyzeSharedGatewayHosts(ctx: AnalyzeContext): void {
   const vss = ofKind(ctx, "VirtualService").filter((v) => asArray(v.spec.hosts).length > 0).sort(compareByCreationTime);
-  for (const gw of selectGateways(ctx.resources, ctx.target.selector)) {
+  for (const gw of selectGateways(ctx.resources, ctx.workloadLabels)) {
     const gwName = fullName(gw);
     const serverHosts = asArray(gw.spec.servers).flatMap((s) =>
       isRecord(s) ? sanitizeServerHosts(asArray(s.hosts).filter((h): h is string => typeof h === "string"), gw.metadata.namespace) : []);
