@@ -8,6 +8,9 @@ import { DiagnosticSink, at, isRecord } from "./common.ts";
 import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.ts";
 import { MESH_GATEWAY, hostIntersection, namesForNamespace } from "./names.ts";
 import { assignListenerPorts } from "./listener-ports.ts";
+import { checkSubsetFailoverAnnotation } from "./failover.ts";
+import { collectOutliers } from "./outlier.ts";
+import { EndpointIndex } from "./endpoints.ts";
 import { Registry } from "./registry.ts";
 import { workloadLabels } from "./workload.ts";
 import { type TranslatedRoute, translateVirtualService } from "./translate-route.ts";
@@ -67,6 +70,10 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     const ctx: Context = { labels, proxyNamespace, registry, vsIndex, sink };
     config.routeTables = mergeGateways(gateways, sink).map((spec) => buildRouteTable(spec, ctx));
     assignListenerPorts(config.routeTables, usable, labels, proxyNamespace, sink);
+    for (const vs of vsIndex.all) checkSubsetFailoverAnnotation(vs.res, sink);
+    const endpoints = new EndpointIndex(usable, registry);
+    const outliers = collectOutliers(config, registry, (svc, port, subset) => endpoints.endpointsOf(svc, port, subset));
+    if (Object.keys(outliers).length > 0) config.outliers = outliers;
   } catch (e) {
     // Never throw on odd input: an unexpected shape is reported, not crashed on.
     sink.global(`internal error while compiling: ${e instanceof Error ? e.message : String(e)}`, "error");

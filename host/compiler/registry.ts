@@ -36,7 +36,24 @@ interface DestinationRuleEntry {
   exportTo: Set<string>;
   subsets: string[];
   subsetLabels: Map<string, Record<string, string>>;
+  /** `spec.trafficPolicy` as written, or undefined. */
+  trafficPolicy: Record<string, any> | undefined;
+  /** Each subset's own `trafficPolicy`, or undefined (first definition of a name wins). */
+  subsetPolicies: Map<string, Record<string, any> | undefined>;
   res: Resource;
+}
+
+/**
+ * The DestinationRule a gateway applies to one service after Istio's lookup and merge (§8.1,
+ * push_context.go destinationRule, destination_rule.go mergeDestinationRule): subsets of every
+ * DR with the most specific host in the first scope that has one (first definition of a name
+ * wins), the top-level traffic policy of the oldest of them that has one.
+ */
+export interface EffectiveDestinationRule {
+  trafficPolicy: Record<string, any> | undefined;
+  subsets: Map<string, { labels: Record<string, string>; trafficPolicy: Record<string, any> | undefined }>;
+  /** The DRs merged, oldest first (for diagnostics). */
+  from: Resource[];
 }
 
 /**
@@ -109,6 +126,8 @@ export class Registry {
           exportTo: exportToSet(r.spec.exportTo, r.metadata.namespace),
           subsets: asArray(r.spec.subsets).map((s) => asString(s?.name)).filter((s) => s !== ""),
           subsetLabels: new Map(asArray(r.spec.subsets).filter(isRecord).map((s) => [asString(s.name), isRecord(s.labels) ? s.labels as Record<string, string> : {}])),
+          trafficPolicy: isRecord(r.spec.trafficPolicy) ? r.spec.trafficPolicy : undefined,
+          subsetPolicies: subsetPolicies(asArray(r.spec.subsets)),
           res: r,
         });
       }
@@ -160,8 +179,21 @@ export class Registry {
   }
 
   private subsetLabels(svc: RegistryService): Map<string, Record<string, string>> {
+    const out = new Map<string, Record<string, string>>();
+    for (const [name, s] of this.destinationRule(svc).subsets) out.set(name, s.labels);
+    return out;
+  }
+
+  /** The merged DestinationRule the gateway applies to `svc` (EffectiveDestinationRule). */
+  destinationRule(svc: RegistryService): EffectiveDestinationRule {
     const scopes: Array<(d: DestinationRuleEntry) => boolean> = [
-      (d) => d.namespace === this.proxyNamespace,
+      // push_context.go destinationRule step 1: a gateway in the root namespace (istio-system by
+      // default) first looks only at the root namespace's private DRs (exportTo "." alone), so a
+      // public DR there does not shadow the service's own (shown by Istio's translator,
+      // test/outlier/policy-istio.test.ts); elsewhere every DR of the gateway's namespace.
+      this.proxyNamespace === this.rootNamespace
+        ? (d) => d.namespace === this.rootNamespace && d.exportTo.size === 1 && d.exportTo.has(d.namespace)
+        : (d) => d.namespace === this.proxyNamespace && isVisibleTo(d.exportTo, d.namespace),
       (d) => d.namespace === svc.namespace && isVisibleTo(d.exportTo, this.proxyNamespace),
       (d) => d.namespace === this.rootNamespace && isVisibleTo(d.exportTo, this.proxyNamespace),
     ];
@@ -169,12 +201,28 @@ export class Registry {
       const candidates = this.rules.filter((d) => inScope(d) && hostSubsetOf(svc.hostname, d.host));
       if (candidates.length === 0) continue;
       const best = mostSpecific(candidates.map((d) => d.host));
-      const out = new Map<string, Record<string, string>>();
-      for (const d of candidates) if (d.host === best) for (const s of d.subsets) if (!out.has(s)) out.set(s, d.subsetLabels.get(s) ?? {});
-      return out;
+      const merged: EffectiveDestinationRule = { trafficPolicy: undefined, subsets: new Map(), from: [] };
+      for (const d of candidates) {
+        if (d.host !== best) continue;
+        merged.from.push(d.res);
+        if (merged.trafficPolicy === undefined) merged.trafficPolicy = d.trafficPolicy;
+        for (const s of d.subsets) {
+          if (!merged.subsets.has(s)) merged.subsets.set(s, { labels: d.subsetLabels.get(s) ?? {}, trafficPolicy: d.subsetPolicies.get(s) });
+        }
+      }
+      return merged;
     }
-    return new Map();
+    return { trafficPolicy: undefined, subsets: new Map(), from: [] };
   }
+}
+
+function subsetPolicies(subsets: unknown[]): Map<string, Record<string, any> | undefined> {
+  const out = new Map<string, Record<string, any> | undefined>();
+  for (const s of subsets) {
+    if (!isRecord(s) || out.has(asString(s.name))) continue;
+    out.set(asString(s.name), isRecord(s.trafficPolicy) ? s.trafficPolicy : undefined);
+  }
+  return out;
 }
 
 /** Exact beats wildcard; a longer wildcard beats a shorter one (`MostSpecificHostMatch`). */

@@ -10,6 +10,7 @@ import type { Destination, FaultConfig, HeaderOperations, RetryPolicy, Route, Ro
 import { type DiagnosticSink, type Origin, asArray, asNumber, asString, at, isRecord, parseDurationMs } from "./common.ts";
 import { compareStrings, labelsSubsetOf } from "./names.ts";
 import type { Registry } from "./registry.ts";
+import { subsetFailoverEnabled } from "./failover.ts";
 import { checkRegex, isCatchAll, translateMatch } from "./translate-match.ts";
 import { type MatchIn, type RouteIn, type VirtualServiceIn, originOf } from "./virtualservices.ts";
 
@@ -387,7 +388,7 @@ function translateRouteAction(
       return null;
     }
   }
-  return {
+  const action: RouteAction = {
     kind: "route",
     destinations,
     weighted: dests.length > 1,
@@ -397,6 +398,9 @@ function translateRouteAction(
     timeoutMs,
     retries,
   };
+  // Failover moves weight between destinations: a route left with one has nothing to move.
+  if (destinations.length > 1 && subsetFailoverEnabled(ctx.vs.res)) action.failover = true;
+  return action;
 }
 
 /**

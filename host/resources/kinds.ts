@@ -11,7 +11,14 @@ export const ISTIO_NETWORKING_GROUP = "networking.istio.io";
 export const ISTIO_SERVED_VERSIONS = ["v1", "v1beta1", "v1alpha3"] as const;
 
 /** Other kinds of networking.istio.io (crd-all.gen.yaml): accepted by a cluster, not by us. */
-const OTHER_NETWORKING_KINDS = new Set(["EnvoyFilter", "Sidecar", "WorkloadEntry", "WorkloadGroup", "ProxyConfig"]);
+const OTHER_NETWORKING_KINDS = new Set(["EnvoyFilter", "Sidecar", "WorkloadGroup", "ProxyConfig"]);
+
+/**
+ * Kinds read only for the endpoints of a cluster (host/compiler/endpoints.ts: outlier
+ * detection's endpoint count): Kubernetes Endpoints, EndpointSlice and Pod (a subset's labels),
+ * Istio WorkloadEntry. Not validated; never an error.
+ */
+export type EndpointKind = "Endpoints" | "EndpointSlice" | "Pod" | "WorkloadEntry";
 
 /** Core (`apiVersion: v1`) kinds; anything else under `v1` is a typo. */
 const CORE_V1_KINDS = new Set([
@@ -21,7 +28,7 @@ const CORE_V1_KINDS = new Set([
 ]);
 
 export type Classification =
-  | { action: "keep"; kind: IstioKind | "Service" }
+  | { action: "keep"; kind: IstioKind | "Service" | EndpointKind }
   | { action: "list" }
   | { action: "ignore"; message: string }
   | { action: "skip" }
@@ -45,6 +52,7 @@ export function classifyDocument(apiVersion: string, kind: string): Classificati
         message: `apiVersion ${apiVersion} is not served for ${kind} (served: ${ISTIO_SERVED_VERSIONS.map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`).join(", ")})`,
       };
     }
+    if (kind === "WorkloadEntry" && (ISTIO_SERVED_VERSIONS as readonly string[]).includes(version)) return { action: "keep", kind };
     if (OTHER_NETWORKING_KINDS.has(kind)) {
       return { action: "ignore", message: `${kind} is ignored: gatewasm compiles only ${ISTIO_KINDS.join(", ")}` };
     }
@@ -58,9 +66,11 @@ export function classifyDocument(apiVersion: string, kind: string): Classificati
   }
   if (apiVersion === "v1") {
     if (kind === "Service") return { action: "keep", kind: "Service" };
+    if (kind === "Endpoints" || kind === "Pod") return { action: "keep", kind };
     if (CORE_V1_KINDS.has(kind)) return { action: "skip" };
     return { action: "error", code: "unknown-kind", message: `unknown kind ${kind} in apiVersion v1` };
   }
+  if (apiVersion === "discovery.k8s.io/v1" && kind === "EndpointSlice") return { action: "keep", kind };
   if (API_VERSION.test(apiVersion) && KIND.test(kind)) return { action: "skip" };
   return { action: "error", code: "unknown-kind", message: `unknown kind ${kind} (apiVersion ${apiVersion})` };
 }
