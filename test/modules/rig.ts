@@ -17,6 +17,7 @@ import {
   type RecordedRequest,
   type Response,
 } from "../../conformance/envoy/index.ts";
+import { ProxyWasmHost, type HostOptions, type RequestResult } from "../../host/harness/index.ts";
 
 export const GO_MODULES_DIR = join(REPO_ROOT, "build", "modules", "go");
 export const GO_MODULES = ["headers", "body", "httpcall", "shareddata", "metrics", "ticks"] as const;
@@ -122,13 +123,22 @@ export function wasmLogs(log: string, vmId: string): WasmLogLine[] {
   const lines = log.split("\n");
   const mainTid = /^\[[^\]]+\]\[(\d+)\]/.exec(lines[0] ?? "")?.[1];
   const out: WasmLogLine[] = [];
-  for (const line of lines) {
+  // A message with a newline goes on on the next lines (Envoy prints it verbatim); those lines
+  // lack the "[date][tid]" head. The last line of the file is cut off by the split, not a newline.
+  let last: WasmLogLine | null = null;
+  lines.forEach((line, i) => {
+    if (!/^\[\d{4}-/.test(line)) {
+      if (last && i < lines.length - 1) last.message += `\n${line}`;
+      return;
+    }
+    last = null;
     const m = LINE.exec(line);
-    if (!m) continue;
+    if (!m) return;
     const prefix = m[3]!.split(" ");
-    if (prefix[prefix.length - 1] !== vmId) continue;
-    out.push({ thread: m[1] === mainTid ? "main" : "worker", level: m[2]!, message: m[4]! });
-  }
+    if (prefix[prefix.length - 1] !== vmId) return;
+    last = { thread: m[1] === mainTid ? "main" : "worker", level: m[2]!, message: m[4]! };
+    out.push(last);
+  });
   return out;
 }
 
@@ -194,3 +204,37 @@ export function envoyRequestHeaders(method: string, authority: string, path: str
 /** What the recording upstream answers on `backend` by default, as response headers. */
 export const BACKEND_RESPONSE: HeaderPairs = [["x-upstream-cluster", BACKEND]];
 export const BACKEND_BODY = `cluster=${BACKEND}\n`;
+
+/**
+ * The same plugin in the harness: one worker (Envoy runs --concurrency 1), the same names and
+ * configuration, Envoy's log level (the rig runs wasm:debug, so proxy_get_log_level says debug),
+ * and the rig's clusters for callouts.
+ */
+export function loadInHarness(p: Plugin, opts: HostOptions = {}): Promise<ProxyWasmHost> {
+  return ProxyWasmHost.load(p.wasm, {
+    rootId: p.rootId,
+    pluginName: p.name,
+    vmId: p.vmId,
+    ...(p.config !== undefined ? { pluginConfig: p.config } : {}),
+    logLevel: "debug",
+    clusters: [BACKEND, AUTH],
+    workers: 1,
+    ...opts,
+  });
+}
+
+const text = new TextDecoder();
+
+/** A harness request's result in the shape observedInEnvoy gives. */
+export function observedInHarness(r: RequestResult): Observed {
+  return {
+    status: r.response?.status ?? -1,
+    body: r.response ? text.decode(r.response.body) : "",
+    headers: comparableResponseHeaders(r.response?.headers ?? []),
+    upstream: r.upstreamRequest ? { headers: comparableRequestHeaders(r.upstreamRequest.headers), body: text.decode(r.upstreamRequest.body) } : null,
+    logs: r.logs.map((l) => l.message),
+  };
+}
+
+/** The backend's answer as the harness's upstream: what RecordingUpstream sends by default. */
+export const backendUpstream = { status: 200, headers: [...BACKEND_RESPONSE, ["content-length", String(BACKEND_BODY.length)]] as HeaderPairs, body: BACKEND_BODY };
