@@ -39,6 +39,26 @@ export function getHeaderMapPairs(map: MapType): Status {
   return abi.proxy_get_header_map_pairs(map, OUT, OUT + 4) as Status;
 }
 
+/** First value of a header; the block is host-allocated (free it). */
+export function getHeaderValue(map: MapType, keyPtr: usize, keyLen: usize): Status {
+  store<u64>(OUT, 0);
+  return abi.proxy_get_header_map_value(map, keyPtr, keyLen, OUT, OUT + 4) as Status;
+}
+
+/** Shared data (process-wide per vm_id): value block at outPtr/outLen (free it), CAS at outCas. */
+export function getSharedData(keyPtr: usize, keyLen: usize): Status {
+  store<u64>(OUT, 0);
+  store<u32>(OUT, 0, 8);
+  return abi.proxy_get_shared_data(keyPtr, keyLen, OUT, OUT + 4, OUT + 8) as Status;
+}
+
+export function outCas(): u32 { return load<u32>(OUT, 8); }
+
+/** cas 0 is unconditional; otherwise CasMismatch when another set came first. */
+export function setSharedData(keyPtr: usize, keyLen: usize, valuePtr: usize, valueLen: usize, cas: u32): Status {
+  return abi.proxy_set_shared_data(keyPtr, keyLen, valuePtr, valueLen, cas) as Status;
+}
+
 export function setHeaderMapPairs(map: MapType, ptr: usize, len: usize): Status {
   return abi.proxy_set_header_map_pairs(map, ptr, len) as Status;
 }

@@ -4,7 +4,7 @@
 // can read records without bounds checks, can never run off the blob or loop, and never meets
 // more candidates or a longer matched prefix than it was sized for.
 import {
-  DestF, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, FORMAT_VERSION, MAGIC, MatcherF, NONE, PathKind, RouteF,
+  DestF, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, FORMAT_VERSION, MAGIC, MatcherF, NONE, OutlierF, PathKind, RouteF,
   Section, TableF, TrieF, VHostF, WildF,
 } from "./layout";
 import { regexPrepare } from "../regex";
@@ -33,7 +33,7 @@ export class Config {
 }
 
 const RECORD_WORDS: u32[] = [0, TableF.Words, 2, VHostF.Words, WildF.Words, RouteF.Words, MatcherF.Words, DestF.Words,
-  HeaderOpF.Words, 2, TrieF.Words, 1, 0, FaultF.Words];
+  HeaderOpF.Words, 2, TrieF.Words, 1, 0, FaultF.Words, OutlierF.Words, 2];
 
 /** Why the last validation failed (built only on the configure path). */
 export let configError: string = "";
@@ -355,6 +355,7 @@ function validateSections(c: Config, k: Checker): bool {
     // Envoy refuses header operations on pseudo-headers (and on no name at all).
     if (nameLen == 0 || load<u8>(c.stringPtr(nameOff)) == 0x3a) return fail("header operation " + i.toString() + ": bad name");
   }
+  if (!validateOutliers(c, k)) return false;
   for (let i: u32 = 0; i < c.count(Section.Dests); i++) {
     const at = "destination " + i.toString() + ": ";
     if (!k.str(c.word(Section.Dests, DestF.Words, i, DestF.ClusterOff), c.word(Section.Dests, DestF.Words, i, DestF.ClusterLen), false)
@@ -365,6 +366,14 @@ function validateSections(c: Config, k: Checker): bool {
     if (exists == 1 && c.word(Section.Dests, DestF.Words, i, DestF.ClusterLen) == 0) return fail(at + "empty cluster name");
     if (!k.range(c.word(Section.Dests, DestF.Words, i, DestF.ReqOpStart), c.word(Section.Dests, DestF.Words, i, DestF.ReqOpCount), Section.HeaderOps)
       || !k.range(c.word(Section.Dests, DestF.Words, i, DestF.RespOpStart), c.word(Section.Dests, DestF.Words, i, DestF.RespOpCount), Section.HeaderOps)) return fail(at + "bad header operations");
+    // The tracker keys its shared state by the record's cluster name: it must be this
+    // destination's cluster, and a destination Istio has no cluster for has no detector.
+    const outlier = c.word(Section.Dests, DestF.Words, i, DestF.Outlier);
+    if (outlier != NONE) {
+      if (exists == 0 || outlier >= c.count(Section.Outliers)) return fail(at + "bad outlier detector");
+      if (!bytesEqual(c.stringPtr(c.word(Section.Outliers, OutlierF.Words, outlier, OutlierF.ClusterOff)), c.word(Section.Outliers, OutlierF.Words, outlier, OutlierF.ClusterLen),
+        c.stringPtr(c.word(Section.Dests, DestF.Words, i, DestF.ClusterOff)), c.word(Section.Dests, DestF.Words, i, DestF.ClusterLen))) return fail(at + "outlier detector of another cluster");
+    }
   }
   for (let i: u32 = 0; i < c.count(Section.Faults); i++) {
     const at = "fault " + i.toString() + ": ";
@@ -462,5 +471,57 @@ function validateRoute(c: Config, k: Checker, i: u32): bool {
   if (fault != NONE && fault >= c.count(Section.Faults)) return fail(at + "bad fault");
   const status = c.word(Section.Routes, W, i, RouteF.Status);
   if (action != 1 && (status < 100 || status > 999)) return fail(at + "bad status");
+  if (c.word(Section.Routes, W, i, RouteF.Failover) > 1) return fail(at + "bad failover flag");
   return true;
+}
+
+/** Longest endpoint address the tracker accepts in a shared-data key ("[v6]:port" fits easily). */
+export const MAX_ENDPOINT_LEN: u32 = 255;
+
+/**
+ * Outlier detectors: Envoy's own limits on cluster.outlier_detection (percentages ≤ 100,
+ * interval and base ejection time > 0, max_ejection_time ≥ base_ejection_time, which
+ * DetectorImpl::create refuses otherwise), records sorted by strictly increasing cluster name
+ * (unique: one detector per cluster), endpoints inside Endpoints, non-empty and bounded.
+ */
+function validateOutliers(c: Config, k: Checker): bool {
+  const W = OutlierF.Words;
+  const n = c.count(Section.Outliers);
+  for (let i: u32 = 0; i < n; i++) {
+    const at = "outlier detector " + i.toString() + ": ";
+    const nameOff = c.word(Section.Outliers, W, i, OutlierF.ClusterOff);
+    const nameLen = c.word(Section.Outliers, W, i, OutlierF.ClusterLen);
+    if (!k.str(nameOff, nameLen, false) || nameLen == 0) return fail(at + "bad cluster name");
+    if (i > 0) {
+      const prevOff = c.word(Section.Outliers, W, i - 1, OutlierF.ClusterOff);
+      const prevLen = c.word(Section.Outliers, W, i - 1, OutlierF.ClusterLen);
+      if (compareBytes(c.stringPtr(prevOff), prevLen, c.stringPtr(nameOff), nameLen) >= 0) return fail(at + "clusters not in strictly increasing order");
+    }
+    if (c.word(Section.Outliers, W, i, OutlierF.Enforcing5xx) > 100 || c.word(Section.Outliers, W, i, OutlierF.EnforcingGateway) > 100
+      || c.word(Section.Outliers, W, i, OutlierF.EnforcingLocal) > 100 || c.word(Section.Outliers, W, i, OutlierF.MaxEjectionPercent) > 100
+      || c.word(Section.Outliers, W, i, OutlierF.MinHealthPercent) > 100) return fail(at + "bad percentage");
+    if (c.word(Section.Outliers, W, i, OutlierF.Split) > 1) return fail(at + "bad split flag");
+    const interval = c.word(Section.Outliers, W, i, OutlierF.IntervalMs);
+    const base = c.word(Section.Outliers, W, i, OutlierF.BaseEjectionMs);
+    if (interval == 0 || base == 0) return fail(at + "interval and base ejection time must be positive");
+    if (c.word(Section.Outliers, W, i, OutlierF.MaxEjectionMs) < base) return fail(at + "max ejection time below base ejection time");
+    const start = c.word(Section.Outliers, W, i, OutlierF.EndpointStart);
+    const count = c.word(Section.Outliers, W, i, OutlierF.EndpointCount);
+    if (!k.range(start, count, Section.Endpoints)) return fail(at + "bad endpoint range");
+    for (let e = start; e < start + count; e++) {
+      const len = c.word(Section.Endpoints, 2, e, 1);
+      if (!k.str(c.word(Section.Endpoints, 2, e, 0), len, false) || len == 0 || len > MAX_ENDPOINT_LEN) return fail(at + "bad endpoint " + e.toString());
+    }
+  }
+  return true;
+}
+
+function compareBytes(a: usize, aLen: u32, b: usize, bLen: u32): i32 {
+  const n = aLen < bLen ? aLen : bLen;
+  for (let i: u32 = 0; i < n; i++) {
+    const x = <i32>load<u8>(a + i);
+    const y = <i32>load<u8>(b + i);
+    if (x != y) return x - y;
+  }
+  return <i32>aLen - <i32>bLen;
 }

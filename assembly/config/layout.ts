@@ -22,7 +22,9 @@ export const enum Section {
   Lists = 11,
   Regex = 12,
   Faults = 13,
-  Count = 14,
+  Outliers = 14,
+  Endpoints = 15,
+  Count = 16,
 }
 
 export const enum G {
@@ -127,7 +129,8 @@ export const enum RouteF {
   RespOpStart = 34,
   RespOpCount = 35,
   Fault = 36,
-  Words = 37,
+  Failover = 37,
+  Words = 38,
 }
 
 export const enum MatcherSource {
@@ -165,7 +168,8 @@ export const enum DestF {
   ReqOpCount = 7,
   RespOpStart = 8,
   RespOpCount = 9,
-  Words = 10,
+  Outlier = 10,
+  Words = 11,
 }
 
 export const enum HeaderOpKind {
@@ -198,4 +202,24 @@ export const enum FaultF {
   AbortGrpc = 3,
   AbortPerMillion = 4,
   Words = 5,
+}
+
+export const enum OutlierF {
+  ClusterOff = 0,
+  ClusterLen = 1,
+  Consecutive5xx = 2,
+  Enforcing5xx = 3,
+  ConsecutiveGateway = 4,
+  EnforcingGateway = 5,
+  Split = 6,
+  ConsecutiveLocal = 7,
+  EnforcingLocal = 8,
+  IntervalMs = 9,
+  BaseEjectionMs = 10,
+  MaxEjectionMs = 11,
+  MaxEjectionPercent = 12,
+  MinHealthPercent = 13,
+  EndpointStart = 14,
+  EndpointCount = 15,
+  Words = 16,
 }

@@ -7,8 +7,9 @@ import { Config } from "../config/config";
 import { FaultF, G, Section } from "../config/layout";
 import {
   MetricType, StreamType, continueStream, currentTimeNanoseconds, defineMetric, incrementMetric,
-  recordMetric, setEffectiveContext, setTickPeriodMilliseconds,
+  recordMetric, setEffectiveContext,
 } from "../abi/host";
+import { TickUser, Ticker } from "../filter/ticker";
 import { random64 } from "../util/random";
 import { sendEmptyReply, sendReply } from "../filter/local-reply";
 import * as T from "../http/texts";
@@ -51,6 +52,8 @@ export class FaultInjector {
   private noCluster: bool[] = [];
   private slot: Map<u32, i32> = new Map<u32, i32>();
   private ticking: bool = false;
+
+  constructor(private ticker: Ticker) {}
 
   configure(): void { metrics.define(); }
 
@@ -95,7 +98,7 @@ export class FaultInjector {
     this.noCluster.push(noCluster);
     recordMetric(metrics.active, <u64>this.streams.length);
     if (!this.ticking) {
-      setTickPeriodMilliseconds(FAULT_TICK_MS);
+      this.ticker.want(TickUser.Fault, FAULT_TICK_MS);
       this.ticking = true;
     }
   }
@@ -117,13 +120,14 @@ export class FaultInjector {
     this.noCluster.pop();
     recordMetric(metrics.active, <u64>this.streams.length);
     if (this.streams.length == 0 && this.ticking) {
-      setTickPeriodMilliseconds(0);
+      this.ticker.want(TickUser.Fault, 0);
       this.ticking = false;
     }
   }
 
   /** Root tick: resumes every delayed request whose deadline has passed. */
   onTick(c: Config | null): void {
+    if (this.streams.length == 0) return;
     const now = currentTimeNanoseconds();
     let i = 0;
     while (i < this.streams.length) {

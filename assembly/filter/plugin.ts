@@ -7,6 +7,8 @@ import { freeHostBlock } from "../abi/memory";
 import { Config, configError, validateConfig } from "../config/config";
 import { DestF, FaultF, G, NONE, RouteF, Section } from "../config/layout";
 import { FaultInjector, FaultOutcome } from "../fault/injector";
+import { OutlierTracker } from "../outlier/tracker";
+import { TickUser, Ticker } from "./ticker";
 import { Request } from "../routing/request";
 import { Decision, Outcome, Router, applyOpsToHost } from "./router";
 import { sendEmptyReply } from "./local-reply";
@@ -28,11 +30,16 @@ let configuredPlugins: i32 = 0;
 /** Header-operation range (start << 32 | count) to apply in on_response_headers, per stream. */
 const pendingResponseOps = new Map<u32, u64>();
 
+/** Streams forwarded to a cluster with an outlier detector: stream → Outliers record. */
+const trackedStreams = new Map<u32, u32>();
+
 export class Plugin {
   /** The active configuration; its blob (`config.base`) is the host block it arrived in. */
   config: Config | null = null;
   router: Router = router;
-  faults: FaultInjector = new FaultInjector();
+  ticker: Ticker = new Ticker();
+  faults: FaultInjector = new FaultInjector(this.ticker);
+  outliers: OutlierTracker = new OutlierTracker();
   debug: bool = false;
 
   /** proxy_on_configure: validate the new blob; keep serving the old one if it is refused. */
@@ -55,6 +62,8 @@ export class Plugin {
     this.config = candidate;
     this.router.prepare(candidate);
     this.faults.configure();
+    this.outliers.configure(candidate);
+    this.ticker.want(TickUser.Outlier, this.outliers.tickMs);
     if (previous !== null) freeHostBlock(previous.base);
     this.debug = logLevel() <= LogLevel.Debug;
     log(LogLevel.Info, "gatewasm: configuration loaded (" + candidate.count(Section.Routes).toString() + " routes, "
@@ -84,6 +93,7 @@ export class Plugin {
       return false;
     }
     request.locate();
+    this.router.outliers = this.outliers;
     const outcome = this.router.route(c, request, decision);
     freeHostBlock(block);
     if (this.debug) this.logDecision(outcome);
@@ -101,6 +111,7 @@ export class Plugin {
         if (outcome == Outcome.NoCluster) removeHeader(MapType.RequestHeaders, c.stringPtr(c.global(G.ClusterHeaderOff)), <usize>c.global(G.ClusterHeaderLen));
         if (this.debug) log(LogLevel.Debug, "gatewasm fault delay=" + c.word(Section.Faults, FaultF.Words, fault, FaultF.DelayMs).toString() + "ms");
         this.rememberResponseOps(c, contextId, outcome);
+        this.track(c, contextId, outcome);
         return true;
       }
       if (injected == FaultOutcome.Aborted) {
@@ -108,12 +119,24 @@ export class Plugin {
         return false;
       }
     }
+    this.track(c, contextId, outcome);
     this.rememberResponseOps(c, contextId, outcome);
     if (outcome == Outcome.NoCluster) sendEmptyReply(503, T.CLUSTER_NOT_FOUND);
     return false;
   }
 
-  onTick(): void { this.faults.onTick(this.config); }
+  onTick(): void {
+    this.faults.onTick(this.config);
+    const c = this.config;
+    if (c !== null) this.outliers.onTick(c);
+  }
+
+  /** A forward to a cluster with a detector: its final response is an outcome to report. */
+  @inline private track(c: Config, contextId: u32, outcome: Outcome): void {
+    if (outcome != Outcome.Forward) return;
+    const o = c.word(Section.Dests, DestF.Words, decision.dest, DestF.Outlier);
+    if (o != NONE) trackedStreams.set(contextId, o);
+  }
 
   private rememberResponseOps(c: Config, contextId: u32, outcome: Outcome): void {
     let start: u32 = 0;
@@ -132,8 +155,14 @@ export class Plugin {
     if (count != 0) pendingResponseOps.set(contextId, (<u64>start << 32) | count);
   }
 
-  /** Route response header operations (Envoy finalizeResponseHeaders), applied once. */
+  /** Route response header operations (Envoy finalizeResponseHeaders), applied once; the outcome for the tracker. */
   onResponseHeaders(contextId: u32): void {
+    if (trackedStreams.has(contextId)) {
+      const o = trackedStreams.get(contextId);
+      trackedStreams.delete(contextId);
+      const tc = this.config;
+      if (tc !== null) this.outliers.observe(tc, o);
+    }
     if (!pendingResponseOps.has(contextId)) return;
     const range = pendingResponseOps.get(contextId);
     pendingResponseOps.delete(contextId);
@@ -147,6 +176,7 @@ export class Plugin {
 
   onDelete(contextId: u32): void {
     pendingResponseOps.delete(contextId);
+    trackedStreams.delete(contextId);
     this.faults.forget(contextId);
   }
 

@@ -12,6 +12,7 @@ import { Scratch, bytesEqual, bytesEqualIgnoreCase } from "../util/bytes";
 import { random64 } from "../util/random";
 import { regexReplaceAll } from "../regex";
 import { sendEmptyReply, sendReply } from "./local-reply";
+import { OutlierTracker } from "../outlier/tracker";
 import * as T from "../http/texts";
 
 export const enum Outcome {
@@ -56,6 +57,8 @@ export class Router {
   /** The rewritten `:path` (inside `out`) when `rewritePath` produced one. */
   private newPath: usize = 0;
   private newPathLen: usize = 0;
+  /** The requesting plugin's outlier tracker (which clusters have every endpoint ejected). */
+  outliers: OutlierTracker | null = null;
 
   /**
    * Sizes the candidate buffer for the largest virtual host of `c` (validateConfig proved a
@@ -159,13 +162,28 @@ export class Router {
     const count = c.word(Section.Routes, RouteF.Words, route, RouteF.DestCount);
     if (count == 1) return start;
     const total = <u64>c.word(Section.Routes, RouteF.Words, route, RouteF.TotalWeight);
-    const v = random64() % total;
-    let cumulative: u64 = 0;
-    for (let d = start; d < start + count; d++) {
-      cumulative += c.word(Section.Dests, DestF.Words, d, DestF.Weight);
-      if (v < cumulative) return d;
+    const d = drawWeighted(c, start, count, random64() % total, null);
+    if (c.word(Section.Routes, RouteF.Words, route, RouteF.Failover) == 0) return d;
+    const outliers = this.outliers;
+    if (outliers === null) return d;
+    const o = c.word(Section.Dests, DestF.Words, d, DestF.Outlier);
+    if (!outliers.isDown(o)) return d;
+    return this.failOver(c, start, count, d, o, outliers);
+  }
+
+  /**
+   * Subset failover: the drawn destination's cluster has every endpoint ejected, so the draw
+   * is made again over the destinations still up, each keeping its weight (their shares are
+   * w / Σw_up). None up: the drawn destination stands, as in Istio (Envoy answers 503 UH).
+   */
+  private failOver(c: Config, start: u32, count: u32, drawn: u32, o: u32, outliers: OutlierTracker): u32 {
+    let up: u64 = 0;
+    for (let i = start; i < start + count; i++) {
+      if (!outliers.isDown(c.word(Section.Dests, DestF.Words, i, DestF.Outlier))) up += c.word(Section.Dests, DestF.Words, i, DestF.Weight);
     }
-    return start + count - 1;
+    if (up == 0) { outliers.countNoneLeft(o); return drawn; }
+    outliers.countDiverted(o);
+    return drawWeighted(c, start, count, random64() % up, outliers);
   }
 
   private forward(c: Config, req: Request, route: u32, d: Decision): Outcome {
@@ -379,6 +397,17 @@ export class Router {
     sendReply(c.word(Section.Routes, W, route, RouteF.Status), T.DIRECT_RESPONSE, body, bodyLen, 0, 0);
     return Outcome.Replied;
   }
+}
+
+/** The destination whose cumulative weight first exceeds `v`, skipping clusters `skipDown` says are down. */
+function drawWeighted(c: Config, start: u32, count: u32, v: u64, skipDown: OutlierTracker | null): u32 {
+  let cumulative: u64 = 0;
+  for (let d = start; d < start + count; d++) {
+    if (skipDown !== null && skipDown.isDown(c.word(Section.Dests, DestF.Words, d, DestF.Outlier))) continue;
+    cumulative += c.word(Section.Dests, DestF.Words, d, DestF.Weight);
+    if (v < cumulative) return d;
+  }
+  return start + count - 1;
 }
 
 /** A pairs buffer holding one header, written into `s` (which must not be where `value` lives). */

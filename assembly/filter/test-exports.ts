@@ -1,5 +1,5 @@
 // Test entry points for the filter's internals (exported by assembly/test-entry.ts only).
-import { DestF, FaultF, HeaderOpF, MatcherF, RouteF, TableF, TrieF, VHostF, WildF } from "../config/layout";
+import { DestF, FaultF, HeaderOpF, MatcherF, OutlierF, RouteF, TableF, TrieF, VHostF, WildF } from "../config/layout";
 import { HeaderMapView } from "../http/header-map";
 import { Request, hostLength } from "../routing/request";
 import { fnv1a, fnv1aLower } from "../util/bytes";
@@ -7,7 +7,7 @@ import { fnv1a, fnv1aLower } from "../util/bytes";
 /** Record sizes in words, in the order of host/config/layout.ts RECORD_WORDS. */
 export function layoutRecordWords(i: i32): i32 {
   const words: i32[] = [TableF.Words, WildF.Words, VHostF.Words, RouteF.Words, MatcherF.Words, DestF.Words,
-    HeaderOpF.Words, TrieF.Words, FaultF.Words];
+    HeaderOpF.Words, TrieF.Words, FaultF.Words, OutlierF.Words];
   return i >= 0 && i < words.length ? words[i] : -1;
 }
 

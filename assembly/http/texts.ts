@@ -27,6 +27,14 @@ export const PORT_80 = bytes(":80");
 export const PROPERTY_DESTINATION_PORT = bytes("destination\0port");
 export const PROPERTY_SNI = bytes("connection\0requested_server_name");
 export const PROPERTY_ROOT_ID = bytes("plugin_root_id");
+/** The endpoint Envoy's load balancer chose, "ip:port" (set once the router picked a host). */
+export const PROPERTY_UPSTREAM_ADDRESS = bytes("upstream\0address");
+/** "via_upstream" for a response from the upstream, else the local reply's details. */
+export const PROPERTY_CODE_DETAILS = bytes("response\0code_details");
+export const STATUS = bytes(":status");
+export const VIA_UPSTREAM = bytes("via_upstream");
+/** Shared-data key prefix of the outlier tracker: "<prefix><cluster>" and "<prefix><cluster> <endpoint>". */
+export const OUTLIER_KEY_PREFIX = bytes("gatewasm.outlier ");
 
 @inline export function ptrOf(b: ArrayBuffer): usize { return changetype<usize>(b); }
 @inline export function lenOf(b: ArrayBuffer): usize { return <usize>b.byteLength; }

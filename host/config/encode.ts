@@ -4,7 +4,7 @@
 import { compileRegex } from "../regex/index.ts";
 import {
   ActionKind, DestF, FORMAT_VERSION, FaultF, G, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, HeaderOpKind, MAGIC,
-  MatcherF, MatcherKind, MatcherSource, NONE, PathKind, RouteF, Section, TableF, TrieF, VHostF, WildF, fnv1a,
+  MatcherF, MatcherKind, MatcherSource, NONE, OutlierF, PathKind, RouteF, Section, TableF, TrieF, VHostF, WildF, fnv1a,
 } from "./layout.ts";
 import { DECORATOR_HEADER, DEFAULT_MAX_ACTIVE_FAULTS } from "./model.ts";
 import type { Destination, FilterConfig, HeaderOperations, Route, ValueMatcher, VirtualHost } from "./model.ts";
@@ -92,7 +92,10 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   const trie = new Records(TrieF.Words);
   const lists: number[] = [0]; // offset 0 is never a valid list: keeps NONE-free zero checks honest
   const faults = new Records(FaultF.Words);
+  const outliers = new Records(OutlierF.Words);
+  const endpoints = new Records(2);
   const policies = collectPolicies(config);
+  const outlierIndex = addOutliers(config, strings, outliers, endpoints);
 
   const regexCache = new Map<string, [number, number]>();
   const regexRef = (pattern: string): [number, number] => {
@@ -177,7 +180,8 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
     const decorated = withDecorator(route);
     const req = single ? addOps(mergeParsers(decorated, d.requestHeaders)) : addOps(withDecorator(route, d.requestHeaders), route.requestHeaders);
     const resp = single ? addOps(mergeParsers(route.responseHeaders, d.responseHeaders)) : addOps(d.responseHeaders, route.responseHeaders);
-    dests.add([...strings.ref(d.cluster), d.clusterExists ? 1 : 0, d.weight, ...strings.ref(authority ?? d.authority), req[0], req[1], resp[0], resp[1]]);
+    const outlier = d.clusterExists ? outlierIndex.get(d.cluster) ?? NONE : NONE;
+    dests.add([...strings.ref(d.cluster), d.clusterExists ? 1 : 0, d.weight, ...strings.ref(authority ?? d.authority), req[0], req[1], resp[0], resp[1], outlier]);
   };
 
   const addRoute = (route: Route): void => {
@@ -221,6 +225,7 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
           put(RouteF.RewriteSubstOff, strings.ref(action.rewriteRegex.substitution));
         }
         put(RouteF.PolicyOff, strings.ref(policyIdFor(action, policies.byKey)));
+        fields[RouteF.Failover] = action.failover === true ? 1 : 0;
         break;
       }
       case "redirect":
@@ -340,6 +345,8 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   sections[Section.Lists] = [u32Bytes(lists), lists.length];
   sections[Section.Regex] = [regex.concat(), 0];
   sections[Section.Faults] = [u32Bytes(faults.words), faults.count];
+  sections[Section.Outliers] = [u32Bytes(outliers.words), outliers.count];
+  sections[Section.Endpoints] = [u32Bytes(endpoints.words), endpoints.count];
   sections[Section.Strings]![1] = sections[Section.Strings]![0].length;
   sections[Section.Regex]![1] = sections[Section.Regex]![0].length;
 
@@ -356,4 +363,34 @@ export function encodeFilterConfig(config: FilterConfig): Uint8Array {
   out.set(u32Bytes([MAGIC, FORMAT_VERSION, total, Section.Count, ...table, ...global]), 0);
   sections.forEach(([bytes], i) => out.set(bytes, table[i * 2]!));
   return out;
+}
+
+/** Byte order of UTF-8 strings, the order the filter checks the Outliers section in. */
+function compareBytes(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+/**
+ * One Outliers record per cluster with a detector, sorted by cluster name (so the filter can
+ * check uniqueness in one pass), with its listed endpoints; returns cluster name → index.
+ */
+function addOutliers(config: FilterConfig, strings: StringPool, outliers: Records, endpoints: Records): Map<string, number> {
+  const index = new Map<string, number>();
+  const names = Object.keys(config.outliers ?? {}).sort(compareBytes);
+  for (const name of names) {
+    const { policy: p, endpoints: listed } = config.outliers![name]!;
+    const start = endpoints.count;
+    for (const e of [...new Set(listed)]) endpoints.add(strings.ref(e));
+    index.set(name, outliers.add([
+      ...strings.ref(name),
+      p.consecutive5xx, p.enforcingConsecutive5xx, p.consecutiveGatewayFailure, p.enforcingConsecutiveGatewayFailure,
+      p.splitExternalLocalOriginErrors ? 1 : 0, p.consecutiveLocalOriginFailure, p.enforcingConsecutiveLocalOriginFailure,
+      p.intervalMs, p.baseEjectionTimeMs, p.maxEjectionTimeMs, p.maxEjectionPercent, p.minHealthPercent,
+      start, endpoints.count - start,
+    ]));
+  }
+  return index;
 }

@@ -22,7 +22,9 @@ export enum Section {
   Lists = 11, // u32 words; a list is (count, items...)
   Regex = 12, // bytes: compiled regex programs
   Faults = 13, // FaultRec
-  Count = 14,
+  Outliers = 14, // OutlierRec, sorted by cluster name (bytes), unique
+  Endpoints = 15, // StrRef pairs: the endpoints ("ip:port") the inputs list per outlier cluster
+  Count = 16,
 }
 
 export const HEADER_WORDS = 4; // magic, version, total length, section count
@@ -63,7 +65,9 @@ export enum RouteF {
   Status = 22, RedirectPathOff = 23, RedirectPathLen = 24, PrefixRewriteOff = 25, PrefixRewriteLen = 26,
   RedirectAuthorityOff = 27, RedirectAuthorityLen = 28, RedirectSchemeOff = 29, RedirectSchemeLen = 30,
   RedirectPort = 31, BodyOff = 32, BodyLen = 33,
-  RespOpStart = 34, RespOpCount = 35, Fault = 36, Words = 37,
+  RespOpStart = 34, RespOpCount = 35, Fault = 36,
+  /** 1: subset failover (a destination whose cluster has every endpoint ejected gives up its weight). */
+  Failover = 37, Words = 38,
 }
 
 export enum MatcherSource { Header = 0, Query = 1 }
@@ -74,7 +78,9 @@ export enum MatcherF {
 
 export enum DestF {
   ClusterOff = 0, ClusterLen = 1, Exists = 2, Weight = 3, AuthorityOff = 4, AuthorityLen = 5,
-  ReqOpStart = 6, ReqOpCount = 7, RespOpStart = 8, RespOpCount = 9, Words = 10,
+  ReqOpStart = 6, ReqOpCount = 7, RespOpStart = 8, RespOpCount = 9,
+  /** Index into Outliers of this destination's cluster, NONE when it has no detector. */
+  Outlier = 10, Words = 11,
 }
 
 export enum HeaderOpKind { Set = 1, Add = 2, Remove = 3 }
@@ -84,10 +90,20 @@ export enum TrieF { FirstChild = 0, NextSibling = 1, Byte = 2, List = 3, Words =
 
 export enum FaultF { DelayMs = 0, DelayPerMillion = 1, AbortHttp = 2, AbortGrpc = 3, AbortPerMillion = 4, Words = 5 }
 
+/** Envoy cluster.outlier_detection of one cluster (model.ts OutlierPolicy), plus its endpoint range. */
+export enum OutlierF {
+  ClusterOff = 0, ClusterLen = 1,
+  Consecutive5xx = 2, Enforcing5xx = 3, ConsecutiveGateway = 4, EnforcingGateway = 5,
+  Split = 6, ConsecutiveLocal = 7, EnforcingLocal = 8,
+  IntervalMs = 9, BaseEjectionMs = 10, MaxEjectionMs = 11, MaxEjectionPercent = 12, MinHealthPercent = 13,
+  EndpointStart = 14, EndpointCount = 15, Words = 16,
+}
+
 /** The record sizes, for the cross-language layout test. */
 export const RECORD_WORDS = {
   table: TableF.Words, wild: WildF.Words, vhost: VHostF.Words, route: RouteF.Words,
   matcher: MatcherF.Words, dest: DestF.Words, headerOp: HeaderOpF.Words, trie: TrieF.Words, fault: FaultF.Words,
+  outlier: OutlierF.Words,
 } as const;
 
 /** FNV-1a over bytes; the filter computes the same hash over request bytes. */

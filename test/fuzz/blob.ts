@@ -2,7 +2,7 @@
 // in host/config/layout.ts: reproducers and the structure-aware mutation fuzzer change one field
 // of one record, not just bytes.
 import {
-  DestF, FaultF, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, MatcherF, RouteF, Section, TableF, TrieF, VHostF, WildF,
+  DestF, FaultF, GLOBAL_WORDS, HEADER_WORDS, HeaderOpF, MatcherF, OutlierF, RouteF, Section, TableF, TrieF, VHostF, WildF,
 } from "../../host/config/layout.ts";
 
 /** Words per record of each section (0: a byte section). */
@@ -10,7 +10,8 @@ export const RECORD_WORDS: Record<Section, number> = {
   [Section.Strings]: 0, [Section.Tables]: TableF.Words, [Section.Sni]: 2, [Section.VHosts]: VHostF.Words,
   [Section.WildGroups]: WildF.Words, [Section.Routes]: RouteF.Words, [Section.Matchers]: MatcherF.Words,
   [Section.Dests]: DestF.Words, [Section.HeaderOps]: HeaderOpF.Words, [Section.Slots]: 2, [Section.TrieNodes]: TrieF.Words,
-  [Section.Lists]: 1, [Section.Regex]: 0, [Section.Faults]: FaultF.Words, [Section.Count]: 0,
+  [Section.Lists]: 1, [Section.Regex]: 0, [Section.Faults]: FaultF.Words, [Section.Outliers]: OutlierF.Words,
+  [Section.Endpoints]: 2, [Section.Count]: 0,
 };
 
 export class Blob {
