@@ -103,6 +103,10 @@ export class RawHost {
       proxy_increment_metric: () => OK,
       proxy_record_metric: () => OK,
       proxy_get_property: () => NOT_FOUND,
+      // The fuzzed configurations' outlier detectors see no endpoint (no upstream.address): only creation reads/writes.
+      proxy_get_shared_data: () => NOT_FOUND,
+      proxy_set_shared_data: () => OK,
+      proxy_get_header_map_value: () => NOT_FOUND,
       proxy_get_buffer_bytes: (_t, start, max, pp, lp) => copyOut(this.config.subarray(start, start + max), pp, lp),
       proxy_get_header_map_pairs: (type, pp, lp) => {
         if (type !== 0) return BAD_ARGUMENT;
