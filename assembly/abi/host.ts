@@ -146,3 +146,14 @@ export function incrementMetric(id: u32, delta: i64): Status {
 export function recordMetric(id: u32, value: u64): Status {
   return abi.proxy_record_metric(id, value) as Status;
 }
+
+/**
+ * proxy_call_foreign_function. On OK the result is a block the host placed with our `malloc`
+ * (`outPtr`/`outLen`, possibly (0, 0)); on any other status cpp-host still writes the result
+ * words, (0, 0) when the function allocated nothing (proxy-wasm-cpp-host src/exports.cc
+ * call_foreign_function).
+ */
+export function callForeignFunction(namePtr: usize, nameLen: usize, argsPtr: usize, argsLen: usize): Status {
+  store<u64>(OUT, 0);
+  return abi.proxy_call_foreign_function(namePtr, nameLen, argsPtr, argsLen, OUT, OUT + 4) as Status;
+}

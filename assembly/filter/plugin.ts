@@ -5,6 +5,7 @@ import { BufferType, LogLevel, MapType, Status, getBufferBytes, getHeaderMapPair
   logLevel, outLen, outPtr, removeHeader } from "../abi/host";
 import { freeHostBlock } from "../abi/memory";
 import { Config, configError, validateConfig } from "../config/config";
+import { Block, bundledBlob, deliveryError, isBundled, unframe } from "../config/delivery";
 import { DestF, FaultF, G, NONE, RouteF, Section } from "../config/layout";
 import { FaultInjector, FaultOutcome } from "../fault/injector";
 import { OutlierTracker } from "../outlier/tracker";
@@ -45,13 +46,24 @@ export class Plugin {
   /** proxy_on_configure: validate the new blob; keep serving the old one if it is refused. */
   configure(size: u32): bool {
     if (!rootIdMatches()) return this.refuse("the plugin root_id is not \"gatewasm\"");
-    if (size == 0) return this.refuse("the plugin configuration is empty");
+    const bundled = isBundled();
+    if (size == 0) return this.refuse(bundled ? "the plugin configuration is empty; this module bundles its configuration and expects its version string" : "the plugin configuration is empty");
     if (getBufferBytes(BufferType.PluginConfiguration, 0, size) != Status.Ok) {
       freeHostBlock(outPtr());
       return this.refuse("the plugin configuration cannot be read");
     }
-    const block = outPtr();
-    const length = <u32>outLen();
+    let delivered: Block | null = new Block(outPtr(), <u32>outLen());
+    if (bundled) {
+      // The plugin configuration only names the bundled configuration's version.
+      const named = delivered!;
+      delivered = bundledBlob(named.ptr, named.len);
+      freeHostBlock(named.ptr);
+      if (delivered === null) return this.refuse(deliveryError);
+    }
+    const blob = unframe(delivered!);
+    if (blob === null) return this.refuse(deliveryError);
+    const block = blob.ptr;
+    const length = blob.len;
     const candidate = new Config();
     if (!validateConfig(candidate, block, length)) {
       freeHostBlock(block);

@@ -7,6 +7,7 @@ import {
   ABI_0_2_0, BufferType, ENV_0_2_1_ONLY, ENV_EXTRA_IMPORTS, ENV_IMPORTS, HOST_CALL_INDEX, HOST_CALL_NAMES,
   LOG_LEVEL_NAMES, MapType, RANDOM_GET_MAX_BYTES, Status, StreamType, WASI_MODULES,
 } from "./abi.ts";
+import { ENVOY_FOREIGN_FUNCTIONS, deliverForeignResult } from "./foreign.ts";
 import { HeaderMap, lower } from "./header-map.ts";
 import { parsePairs, pairsByteLength, writePairs, type HeaderPair } from "./pairs.ts";
 import { displayPath } from "./properties.ts";
@@ -657,9 +658,11 @@ export class Worker {
           return w.setU32(rp, 0) && w.setU32(rl, 0) ? S.OK : S.INVALID_MEMORY_ACCESS;
         }
         const f = w.host.foreignFunctions.get(name);
-        if (!f) return S.NOT_FOUND;
+        const envoy = f ? undefined : ENVOY_FOREIGN_FUNCTIONS.get(name);
+        if (!f && !envoy) return S.NOT_FOUND;
         if (s) s.foreignCalls.push(name);
-        const out = f(args.slice());
+        if (envoy) return deliverForeignResult(w, envoy(args.slice()), rp >>> 0, rl >>> 0);
+        const out = f!(args.slice());
         return w.copyOut(out ?? EMPTY, rp, rl);
       },
 
