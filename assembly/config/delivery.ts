@@ -6,6 +6,7 @@
 // never runs this code.
 import { Status, callForeignFunction, outLen, outPtr } from "../abi/host";
 import { freeHostBlock, malloc } from "../abi/memory";
+import { namedVersion, versionError } from "./version";
 
 export const BLOB_MAGIC: u32 = 0x4d535747; // "GWSM"
 export const COMPRESSED_MAGIC: u32 = 0x5a535747; // "GWSZ"
@@ -57,9 +58,11 @@ export function bundledBlob(versionPtr: usize, versionLen: u32): Block | null {
   const blobAt: u64 = 8 + ((<u64>vlen + 3) & ~(<u64>3));
   if (blobAt > <u64>total) return fail("the module's bundle is truncated");
   const bundled = String.UTF8.decodeUnsafe(base + 8, vlen);
-  const given = String.UTF8.decodeUnsafe(versionPtr, versionLen);
+  const given = namedVersion(versionPtr, versionLen);
+  if (given === null) return fail(versionError);
   if (bundled != given) {
-    return fail("the plugin configuration names version \"" + given + "\" but this module bundles version \"" + bundled + "\"");
+    const shown = given.length > 80 ? given.slice(0, 80) + "…" : given;
+    return fail("the plugin configuration names version \"" + shown + "\" but this module bundles version \"" + bundled + "\"");
   }
   const len = total - <u32>blobAt;
   const copy = malloc(len);
