@@ -1,5 +1,5 @@
-// Extracts the OpenAPI v3 schemas of Gateway, VirtualService, DestinationRule, ServiceEntry and
-// EnvoyFilter (the rollout artifact gatewasm writes)
+// Extracts the OpenAPI v3 schemas of Gateway, VirtualService, DestinationRule, ServiceEntry,
+// EnvoyFilter and WasmPlugin (extensions.istio.io; the rollout artifacts gatewasm writes)
 // (every served version) from Istio's `crd-all.gen.yaml` into host/validation/schemas/.
 //
 //   npx tsx scripts/extract-crd-schemas.ts [crd-all.gen.yaml] [out.json]
@@ -14,7 +14,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
-export const EXTRACTED_KINDS = ["Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "EnvoyFilter"] as const;
+export const EXTRACTED_KINDS = ["Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "EnvoyFilter", "WasmPlugin"] as const;
+const GROUPS = new Set(["networking.istio.io", "extensions.istio.io"]);
 export const SOURCE = {
   repository: "istio/istio",
   path: "manifests/charts/base/files/crd-all.gen.yaml",
@@ -59,7 +60,7 @@ export function extractCrdSchemas(crdText: string): ExtractedSchemas {
   const schemas: Record<string, Record<string, unknown>> = {};
   for (const doc of parseAllDocuments(crdText)) {
     const crd = doc.toJS() as any;
-    if (!crd || crd.kind !== "CustomResourceDefinition" || crd.spec?.group !== "networking.istio.io") continue;
+    if (!crd || crd.kind !== "CustomResourceDefinition" || !GROUPS.has(crd.spec?.group)) continue;
     const kind = crd.spec.names?.kind as string;
     if (!(EXTRACTED_KINDS as readonly string[]).includes(kind)) continue;
     const versions: Record<string, unknown> = {};

@@ -29,6 +29,24 @@ export interface EnvoyFilterOptions {
   wasmPath: string;
   /** Who matches routes in Envoy; default owner. */
   rollout?: RolloutMode;
+  /**
+   * Only the route patches, without the HTTP_FILTER patch: the companion of a WasmPlugin, which
+   * inserts the filter itself (host/rollout/wasmplugin.ts).
+   */
+  routesOnly?: boolean;
+}
+
+/**
+ * What the plugin configuration carries: the blob (plain or compressed framing) as a
+ * BytesValue, or — for a bundled module — the bundle's version as a StringValue.
+ */
+export type PluginConfiguration = Uint8Array | { version: string };
+
+function configurationValue(configuration: PluginConfiguration): Record<string, unknown> {
+  if (configuration instanceof Uint8Array) {
+    return { "@type": "type.googleapis.com/google.protobuf.BytesValue", value: Buffer.from(configuration).toString("base64") };
+  }
+  return { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration.version };
 }
 
 /** Istio's default route retry policy (pilot/pkg/networking/core/route/retry/retry.go DefaultPolicy). */
@@ -122,7 +140,7 @@ function catchAllNeeded(table: RouteTable): boolean {
   return table.virtualHosts.length > 0 && !table.virtualHosts.some((v) => v.domain === "*");
 }
 
-function wasmFilterPatch(configBytes: Uint8Array, options: EnvoyFilterOptions): Record<string, unknown> {
+function wasmFilterPatch(configuration: PluginConfiguration, options: EnvoyFilterOptions): Record<string, unknown> {
   return {
     applyTo: "HTTP_FILTER",
     match: {
@@ -146,10 +164,7 @@ function wasmFilterPatch(configBytes: Uint8Array, options: EnvoyFilterOptions): 
               runtime: "envoy.wasm.runtime.v8",
               code: { local: { filename: options.wasmPath } },
             },
-            configuration: {
-              "@type": "type.googleapis.com/google.protobuf.BytesValue",
-              value: Buffer.from(configBytes).toString("base64"),
-            },
+            configuration: configurationValue(configuration),
           },
         },
       },
@@ -212,12 +227,12 @@ function tablePatches(config: FilterConfig, table: RouteTable, policies: RoutePo
 }
 
 /**
- * The EnvoyFilter for one gateway workload. `configBytes` is the binary filter configuration,
- * passed to the plugin verbatim as a BytesValue.
+ * The EnvoyFilter for one gateway workload. `configuration` is the binary filter configuration
+ * (passed to the plugin verbatim as a BytesValue), or a bundled module's version.
  */
-export function buildEnvoyFilter(config: FilterConfig, configBytes: Uint8Array, policies: RoutePolicy[], options: EnvoyFilterOptions): Record<string, unknown> {
+export function buildEnvoyFilter(config: FilterConfig, configuration: PluginConfiguration, policies: RoutePolicy[], options: EnvoyFilterOptions): Record<string, unknown> {
   const mode = options.rollout ?? DEFAULT_ROLLOUT;
-  const configPatches: Array<Record<string, unknown>> = [wasmFilterPatch(configBytes, options)];
+  const configPatches: Array<Record<string, unknown>> = options.routesOnly ? [] : [wasmFilterPatch(configuration, options)];
   for (const table of config.routeTables) configPatches.push(...tablePatches(config, table, policies, mode));
   return {
     apiVersion: "networking.istio.io/v1alpha3",

@@ -63,7 +63,32 @@ export const CEL_RULES: Record<string, CelRule> = {
     const numbers = self.map((p) => get(p, "number"));
     return numbers.every((n) => numbers.filter((m) => m === n).length === 1);
   },
+  // WasmPlugin (extensions.istio.io/v1alpha1; the rollout artifact `compile --delivery wasmplugin` writes).
+  "(has(self.selector) ? 1 : 0) + (has(self.targetRef) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) =>
+    count(self, "selector", "targetRef", "targetRefs") <= 1,
+  'isURL(self) ? (url(self).getScheme() in ["", "http", "https", "oci", "file"]) : (isURL("http://" + self) &&\nurl("http://" + self).getScheme() in ["", "http", "https", "oci", "file"])': (self) =>
+    typeof self !== "string" || wasmPluginUrlScheme(self),
+  '(has(self.valueFrom) ? self.valueFrom : "") != "HOST" || !has(self.value)': (self) =>
+    str(get(self, "valueFrom")) !== "HOST" || !has(self, "value"),
 };
+
+/**
+ * Kubernetes CEL `isURL` is Go's url.ParseRequestURI (k8s.io/apiserver pkg/cel/library/urls.go):
+ * an absolute URI or an absolute path. A URL with a scheme must use one of the listed ones; one
+ * without (an image reference such as ghcr.io/x/y:1) is tried again behind "http://".
+ */
+function wasmPluginUrlScheme(self: string): boolean {
+  const schemes = ["http", "https", "oci", "file"];
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(self);
+  if (self.startsWith("/")) return true; // scheme ""
+  if (scheme && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(self)) return schemes.includes(scheme[1]!.toLowerCase());
+  try {
+    new URL(`http://${self}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface CelFailure {
   rule: string;
