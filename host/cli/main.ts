@@ -22,6 +22,16 @@ ${COMMON_USAGE}  -o, --output DIR         write envoyfilter.yaml, filter-config.
       --wasm-path PATH     where the gateway mounts the module (default /var/lib/gatewasm/gatewasm.wasm)
       --name NAME          the EnvoyFilter's name (default gatewasm-<selector values>, e.g. gatewasm-ingressgateway)
       --allow-empty        emit a filter even when the inputs route no host (it answers 404 for every host)
+      --delivery MODE      inline (default: the configuration in the EnvoyFilter), inline-zlib (compressed,
+                           inflated by Envoy's uncompress), bundle (built into the module written to -o DIR;
+                           the EnvoyFilter names its version), wasmplugin (a WasmPlugin for the bundled
+                           module plus an EnvoyFilter with the route patches, rollout.yaml)
+      --wasm-url URL       wasmplugin: file:///path or oci://registry/repo:tag (default file://<wasm-path>)
+      --image-sha256 HEX   wasmplugin with oci://: the image digest Istio checks after the pull
+      --fail-strategy S    wasmplugin: FAIL_CLOSE (default) or FAIL_RELOAD (new VM on failure, closed meanwhile)
+      --priority N         wasmplugin: order among WasmPlugins of the same phase
+      --bundle-version V   the bundle's version (default sha256:<digest of the configuration>)
+      --module PATH        the filter module to bundle (default build/gatewasm.wasm)
 `;
 
 export const SIMULATE_USAGE = `usage: gatewasm simulate -f PATH [-f PATH]... [options] METHOD URL
