@@ -8,8 +8,8 @@
 // --mode istioctl is exactly `istioctl analyze --use-kube=false`: its default ingress
 // resources, and the files read with the runtime kinds (Service, Pod, Namespace, Node, Secret)
 // dropped (local.IstiodAnalyzer.AddReaderKubeSource). --mode cluster (the default) keeps those
-// kinds (AddTestReaderKubeSource), i.e. what `istioctl analyze` reports against a cluster that
-// holds exactly the given objects — the gateway's Service and a gateway Pod included.
+// kinds, i.e. what `istioctl analyze` reports against a cluster that holds exactly the given
+// objects — the gateway's Service and a gateway Pod included.
 //
 // It is dispatched from init (below) rather than from main, so that main.go stays untouched.
 package main
@@ -18,13 +18,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"istio.io/istio/pilot/pkg/config/file"
 	"istio.io/istio/pkg/config/analysis/analyzers"
+	"istio.io/istio/pkg/config/analysis/legacy/util/kuberesource"
 	"istio.io/istio/pkg/config/analysis/local"
 	"istio.io/istio/pkg/config/resource"
 )
@@ -62,7 +65,8 @@ func runAnalyze(args []string) int {
 	fs.Var(&files, "f", "input YAML file or folder (repeatable)")
 	mode := fs.String("mode", "cluster", "cluster (files hold every object) or istioctl (istioctl analyze --use-kube=false)")
 	// istioctl keeps only the messages on resources of this namespace; "" keeps all (istioctl -A).
-	namespace := fs.String("namespace", "", "namespace of documents without one, and the only one reported; empty: all (istioctl -A)")
+	namespace := fs.String("namespace", "", "the only namespace reported; empty: all (istioctl -A)")
+	defaultNamespace := fs.String("default-namespace", "default", "namespace of documents without one (cluster mode), as kubectl apply's")
 	istioNamespace := fs.String("istio-namespace", "istio-system", "Istio's root namespace")
 	logLevel := fs.String("log-level", "error", "Istio log level on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -86,9 +90,20 @@ func runAnalyze(args []string) int {
 			result.Errors = append(result.Errors, err.Error())
 		}
 	case "cluster":
-		if err := sa.AddTestReaderKubeSource(readers); err != nil {
-			result.Errors = append(result.Errors, err.Error())
+		// AddTestReaderKubeSource keeps every kind but gives documents without a namespace the
+		// reported namespace; a source of our own gives them --default-namespace instead.
+		src := file.NewKubeSource(kuberesource.ConvertInputsToSchemas(analyzers.AllCombined().Metadata().Inputs))
+		src.SetDefaultNamespace(resource.Namespace(*defaultNamespace))
+		for _, r := range readers {
+			b, err := io.ReadAll(r.Reader)
+			if err == nil {
+				err = src.ApplyContent(r.Name, string(b))
+			}
+			if err != nil {
+				result.Errors = append(result.Errors, err.Error())
+			}
 		}
+		sa.AddSource(src)
 	default:
 		fmt.Fprintf(os.Stderr, "istio-xds analyze: unknown --mode %q\n", *mode)
 		return 2

@@ -33,7 +33,10 @@ export function analyzeTranslation(ctx: AnalyzeContext): void {
   const istio = ctx.findings.filter((f) => f.code.startsWith("IST"));
   const { config, diagnostics } = compileGateway(ctx.resources, { selector: ctx.target.selector, gatewayNamespace: ctx.target.gatewayNamespace, clusterDomain: ctx.clusterDomain });
   const empty = emptyRoutingDiagnostic(config, ctx.resources, ctx.target, "warning");
-  for (const d of empty ? [...diagnostics, empty] : diagnostics) {
+  // The empty-routing finding says why nothing is routed; the compiler's own "no Gateway
+  // selects the workload" line would repeat its first reason.
+  const all = empty ? [...diagnostics.filter((d) => d.kind !== "" || !d.message.startsWith("no Gateway selects the workload")), empty] : diagnostics;
+  for (const d of all) {
     if (alreadyReported(d, istio)) continue;
     ctx.findings.push(diagnosticFinding(d, d.severity === "error" ? MESSAGES.GatewayTranslationError : MESSAGES.GatewayTranslation));
   }
