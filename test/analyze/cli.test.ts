@@ -82,3 +82,24 @@ describe("gatewasm analyze (CLI)", () => {
     expect(r.err).toContain("--failure-threshold must be one of Error, Warning, Info");
   });
 });
+
+describe("README: the `gatewasm analyze` example", () => {
+  it("prints the lines the README shows, and exits 79", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { ROOT } = await import("../support/test-module.ts");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## `gatewasm analyze`"));
+    const block = /\n```\n([\s\S]*?)\n```/.exec(section.slice(section.indexOf("without a cluster")))![1]!;
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const r = await run(["analyze", "-f", "test/analyze/fixtures/references.yaml"], "");
+      expect(r.code).toBe(79);
+      const lines = r.out.split("\n");
+      for (const line of block.split("\n")) expect(lines).toContain(line);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
