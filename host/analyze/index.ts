@@ -12,6 +12,7 @@ import type { Finding } from "./finding.ts";
 import { analyzeConflictingGateways, analyzeGatewayPorts } from "./gateways.ts";
 import { analyzeMeshHosts } from "./mesh-hosts.ts";
 import { analyzeSchema } from "./schema.ts";
+import { applySuppressions, type Suppression } from "./suppress.ts";
 import { analyzeTranslation } from "./translation.ts";
 import { analyzeUnreachableRules } from "./unreachable-rules.ts";
 import { analyzeVirtualServiceDestinations } from "./virtualservice-destinations.ts";
@@ -20,6 +21,7 @@ import { analyzeVirtualServiceGateways } from "./virtualservice-gateways.ts";
 export type { Finding } from "./finding.ts";
 export { formatFindings, formatText, OUTPUT_FORMATS, type OutputFormat } from "./finding.ts";
 export { isWorseThanOrEqual, LEVELS, MESSAGES, type Level } from "./messages.ts";
+export { parseSuppression, SUPPRESS_ANNOTATION, type Suppression } from "./suppress.ts";
 
 /** Istio's analyzers, in all.go's order. */
 const ISTIO_ANALYZERS: Analyzer[] = [
@@ -35,6 +37,8 @@ const ISTIO_ANALYZERS: Analyzer[] = [
 export interface AnalyzeOptions {
   target?: GatewayTarget;
   clusterDomain?: string;
+  /** `--suppress CODE=RESOURCE` entries (resource annotations are always honoured). */
+  suppressions?: Suppression[];
 }
 
 export function analyzeResources(resources: Resource[], options: AnalyzeOptions = {}): Finding[] {
@@ -50,7 +54,7 @@ export function analyzeResources(resources: Resource[], options: AnalyzeOptions 
   for (const run of ISTIO_ANALYZERS) run(ctx);
   // The translation needs valid resources (the compile pipeline does not translate otherwise).
   if (!validation.some((d) => d.severity === "error")) analyzeTranslation(ctx);
-  return sortFindings(dedupe(ctx.findings));
+  return sortFindings(dedupe(applySuppressions(ctx.findings, resources, options.suppressions ?? [])));
 }
 
 function dedupe(findings: Finding[]): Finding[] {

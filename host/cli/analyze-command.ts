@@ -4,7 +4,7 @@
 // 0 otherwise; --output-threshold (default Info) hides lower findings. Inputs that cannot be read
 // as resources (YAML syntax, unreadable files) are reported like every gatewasm error and exit 1.
 import { parseArgs } from "node:util";
-import { analyzeResources, formatFindings, isWorseThanOrEqual, LEVELS, OUTPUT_FORMATS, type Level, type OutputFormat } from "../analyze/index.ts";
+import { analyzeResources, formatFindings, parseSuppression, isWorseThanOrEqual, LEVELS, OUTPUT_FORMATS, type Level, type OutputFormat } from "../analyze/index.ts";
 import { loadResources } from "../resources/load.ts";
 import { ANALYZE_USAGE, COMMON_OPTIONS, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
@@ -22,7 +22,7 @@ function parseLevel(flag: string, value: string | undefined, fallback: Level): L
 export async function runAnalyze(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" }, "failure-threshold": { type: "string" }, "output-threshold": { type: "string" } },
+    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" }, "failure-threshold": { type: "string" }, "output-threshold": { type: "string" }, suppress: { type: "string", short: "S", multiple: true } },
     allowPositionals: false,
   });
   if (values.help) {
@@ -37,7 +37,8 @@ export async function runAnalyze(args: string[], io: Io): Promise<number> {
   const { defaultNamespace } = pipelineOptionsFrom(values, "warning");
   const { resources, diagnostics } = loadResources(inputsFrom(values.file, io), { defaultNamespace });
   if (reportDiagnostics(diagnostics, io)) return 1;
-  const findings = analyzeResources(resources, { target });
+  const suppressions = (values.suppress ?? []).map(parseSuppression);
+  const findings = analyzeResources(resources, { target, suppressions });
   const shown = findings.filter((f) => isWorseThanOrEqual(f.level, outputThreshold));
   if (shown.length > 0 || format !== "log") io.stdout(formatFindings(shown, format));
   if (shown.length === 0) io.stderr(`✔ No validation issues found when analyzing ${resources.length} resource${resources.length === 1 ? "" : "s"}.\n`);

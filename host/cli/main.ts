@@ -57,6 +57,9 @@ Exits 79 when a finding is at or above the failure threshold, as istioctl analyz
 ${COMMON_USAGE}  -o, --output FORMAT      log (default, istioctl's text form), json or yaml
       --failure-threshold L  the lowest level that sets exit code 79: Error (default), Warning or Info
       --output-threshold L   the lowest level printed: Info (default), Warning or Error
+  -S, --suppress C=R       hide code C on resources matching R ("Kind ns/name", * matches any text);
+                           repeatable. A resource annotated galley.istio.io/analyze-suppress: C[,C]
+                           (or *) hides those codes on itself, as in istioctl
 `;
 
 export const USAGE = `usage:
@@ -66,6 +69,7 @@ export const USAGE = `usage:
                     [--port N] [-H 'name: value']... [--seed N] [--repeat N] [--json] METHOD URL
   gatewasm analyze  -f PATH [-f PATH]... [--selector k=v[,k=v]] [--gateway-namespace NS] [-n NS]
                     [-o log|json|yaml] [--failure-threshold Error|Warning|Info] [--output-threshold LEVEL]
+                    [-S CODE=RESOURCE]...
   gatewasm --version
 
   gatewasm COMMAND --help  the options of one command

@@ -75,6 +75,28 @@ describe("gatewasm analyze (CLI)", () => {
     expect(r.err).toMatch(/<stdin>:\d+:\d+/);
   });
 
+  // istio/istio pkg/config/analysis/local/istiod_analyze.go filterMessages: --suppress and the
+  // galley.istio.io/analyze-suppress annotation.
+  it("--suppress CODE=RESOURCE hides a code on matching resources (* is any text); others stay", async () => {
+    const all = await run(["analyze", "-f", "-", "-o", "json"], INPUT);
+    const codes = (out: string) => (JSON.parse(out) as Array<{ code: string; message: string }>).filter((f) => f.code === "IST0101").map((f) => f.message);
+    expect(codes(all.out)).toHaveLength(2);
+    const one = await run(["analyze", "-f", "-", "-o", "json", "-S", "IST0101=VirtualService default/*"], INPUT);
+    expect(codes(one.out)).toEqual([]);
+    const other = await run(["analyze", "-f", "-", "-o", "json", "--suppress", "IST0101=VirtualService shop/*"], INPUT);
+    expect(codes(other.out)).toHaveLength(2);
+    expect((await run(["analyze", "-f", "-", "-S", "IST0101"], INPUT)).code).toBe(1);
+  });
+
+  it("a resource annotated galley.istio.io/analyze-suppress hides those codes on itself", async () => {
+    const annotated = INPUT.replace("metadata: {name: x, namespace: default}", "metadata: {name: x, namespace: default, annotations: {galley.istio.io/analyze-suppress: \"IST0101,IST0132\"}}");
+    const r = await run(["analyze", "-f", "-", "-o", "json"], annotated);
+    const codes = (JSON.parse(r.out) as Array<{ code: string }>).map((f) => f.code);
+    expect(codes).not.toContain("IST0101");
+    expect(codes).not.toContain("IST0132");
+    expect(r.code).toBe(0);
+  });
+
   it("refuses an unknown -o or threshold with a message and exit 1", async () => {
     expect((await run(["analyze", "-f", "-", "-o", "table"], INPUT)).code).toBe(1);
     const r = await run(["analyze", "-f", "-", "--failure-threshold", "Fatal"], INPUT);
