@@ -107,6 +107,8 @@ export class RawHost {
       proxy_get_shared_data: () => NOT_FOUND,
       proxy_set_shared_data: () => OK,
       proxy_get_header_map_value: () => NOT_FOUND,
+      // Envoy's answer for a foreign function it does not have (the raw configurations are never compressed).
+      proxy_call_foreign_function: () => NOT_FOUND,
       proxy_get_buffer_bytes: (_t, start, max, pp, lp) => copyOut(this.config.subarray(start, start + max), pp, lp),
       proxy_get_header_map_pairs: (type, pp, lp) => {
         if (type !== 0) return BAD_ARGUMENT;
