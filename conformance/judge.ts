@@ -57,10 +57,11 @@ export class EnvoyJudge {
     private readonly listenerPorts: Set<number>,
   ) {}
 
-  static async start(istio: IstioXds, yaml: string, mode: JudgeMode, target: GatewayTarget = DEFAULT_TARGET): Promise<EnvoyJudge> {
+  /** `rollout`: our rollout objects as YAML, in place of rolloutYaml(yaml, mode) (another delivery). */
+  static async start(istio: IstioXds, yaml: string, mode: JudgeMode, target: GatewayTarget = DEFAULT_TARGET, rollout?: string): Promise<EnvoyJudge> {
     const upstream = await RecordingUpstream.start({ h2c: true });
     try {
-      const input = mode === "istio" ? yaml : `${yaml}\n---\n${rolloutYaml(yaml, mode, target)}`;
+      const input = mode === "istio" ? yaml : `${yaml}\n---\n${rollout ?? rolloutYaml(yaml, mode, target)}`;
       const translation = await istio.translate({
         yaml: input,
         labels: target.selector,

@@ -1,7 +1,7 @@
 // The version a bundled module's plugin configuration names. Two forms reach the filter: the
 // bare version string (an EnvoyFilter's StringValue), or the JSON Istio makes of a WasmPlugin's
 // `pluginConfig` — Istio marshals the Struct to JSON and passes it as a StringValue
-// (pilot/pkg/model/wasm.go buildPluginConfig) — from which the top-level "version" string is
+// (pilot/pkg/model/extensions.go buildWasmConfig) — from which the top-level "version" string is
 // taken. Configure-time only.
 
 /** Why the last read failed. */

@@ -72,6 +72,11 @@ export interface IstioXdsResponse {
   /** Inputs Istio's conversion or validation rejects (those inputs are left out), and failures. */
   errors: string[];
   warnings: string[];
+  /**
+   * ECDS references (a WasmPlugin's filter) Istio put in the listeners, resolved with Istio's
+   * ECDS generator and inlined (conformance/istio/ecds.go); remote modules stay unresolved.
+   */
+  extensions: Array<{ name: string; listeners: string[]; resolved: boolean; reason?: string; code?: string }>;
   /** The istio.io/istio module version the binary was built with. */
   istioVersion: string;
   /** PEM certificate that replaces every SDS secret (trust it to call the TLS listeners). */

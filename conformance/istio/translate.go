@@ -84,7 +84,9 @@ type Response struct {
 	UnmatchedPatches []UnmatchedPatch  `json:"unmatchedPatches"`
 	Errors           []string          `json:"errors"`
 	Warnings         []string          `json:"warnings"`
-	IstioVersion     string            `json:"istioVersion"`
+	// Extensions: ECDS references (WasmPlugins) resolved into the listeners, see ecds.go.
+	Extensions   []ResolvedExtension `json:"extensions"`
+	IstioVersion string              `json:"istioVersion"`
 	// Certificate (PEM) that replaces every SDS secret; trust it to call the TLS listeners.
 	Certificate string `json:"certificate,omitempty"`
 	// CertificateKey (PEM) of Certificate, for clients of MUTUAL and ISTIO_MUTUAL servers.
@@ -117,9 +119,11 @@ func (r *Request) defaults() {
 
 // xdsOutput is what Istio generates for the gateway proxy.
 type xdsOutput struct {
-	listeners []*listener.Listener
-	routes    []*route.RouteConfiguration
-	clusters  []*cluster.Cluster
+	// extensions: the ECDS references resolved into the listeners (ecds.go).
+	extensions []ResolvedExtension
+	listeners  []*listener.Listener
+	routes     []*route.RouteConfiguration
+	clusters   []*cluster.Cluster
 }
 
 // canonical is the output as JSON with every Any decoded and object keys sorted: the binary
@@ -222,10 +226,15 @@ func generate(configs []config.Config, kube []runtime.Object, newProxy func() *m
 		})
 		proxy := s.SetupProxy(newProxy())
 		ls := s.Listeners(proxy)
+		ext, err := resolveECDS(s, proxy, ls)
+		if err != nil {
+			t.Fatalf("resolving ECDS: %v", err)
+		}
 		out = &xdsOutput{
-			listeners: ls,
-			routes:    s.RoutesFromListeners(proxy, ls),
-			clusters:  s.Clusters(proxy),
+			extensions: ext,
+			listeners:  ls,
+			routes:     s.RoutesFromListeners(proxy, ls),
+			clusters:   s.Clusters(proxy),
 		}
 		// Istio's order of resources varies from one build to the next (map iteration); an
 		// xDS client does not depend on it, so sort by name.
@@ -286,7 +295,7 @@ var istioVersion = "unknown"
 func translate(req Request) Response {
 	req.defaults()
 	resp := Response{ID: req.ID, Clusters: map[string]string{}, Removed: []Removal{}, UnmatchedPatches: []UnmatchedPatch{},
-		Errors: []string{}, Warnings: []string{}, Listeners: []ListenerInfo{}, IstioVersion: istioVersion}
+		Errors: []string{}, Warnings: []string{}, Listeners: []ListenerInfo{}, Extensions: []ResolvedExtension{}, IstioVersion: istioVersion}
 	in := parseInputs(req.YAML)
 	resp.Errors = append(resp.Errors, in.errors...)
 	resp.Warnings = append(resp.Warnings, in.warnings...)
@@ -302,6 +311,7 @@ func translate(req Request) Response {
 		resp.Errors = append(resp.Errors, "istio: "+err.Error())
 		return resp
 	}
+	resp.Extensions = out.extensions
 	applied := appliedPatches()
 	debugf("Istio recorded as applied: %v (goroutines %d)", applied, goruntime.NumGoroutine())
 	for _, sp := range splits {

@@ -7,6 +7,7 @@ import { DEFAULT_ROLLOUT, ROLLOUT_MODES, type RolloutMode } from "../rollout/env
 import { BUNDLE_FILE, buildDelivery, DEFAULT_DELIVERY, DELIVERY_MODES, objectsYaml, type DeliveryMode } from "../rollout/delivery.ts";
 import { FAIL_STRATEGIES, type FailStrategy } from "../rollout/wasmplugin.ts";
 import { DEFAULT_WASM } from "../simulate/simulator.ts";
+import { MODEL_FILE, modelJson } from "../simulate/compiled-input.ts";
 import { compileInputs } from "../pipeline.ts";
 import { COMMON_OPTIONS, COMPILE_USAGE, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
@@ -97,6 +98,7 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
     [delivery === "wasmplugin" ? "rollout.yaml" : "envoyfilter.yaml", rolloutYaml],
     ["filter-config.yaml", toKubernetesYaml(config)],
     ["filter-config.bin", bytes],
+    [MODEL_FILE, modelJson(config, bytes)],
   ];
   if (built.module) files.push([BUNDLE_FILE, built.module]);
   for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content);

@@ -17,7 +17,7 @@ export const COMPILE_USAGE = `usage: gatewasm compile -f PATH [-f PATH]... [opti
 
 Validates the Istio resources and prints the EnvoyFilter that runs the filter on the gateway.
 
-${COMMON_USAGE}  -o, --output DIR         write envoyfilter.yaml, filter-config.yaml and filter-config.bin there
+${COMMON_USAGE}  -o, --output DIR         write envoyfilter.yaml, filter-config.yaml, .bin and .json there (simulate --config DIR)
       --rollout MODE       owner (default: the filter owns routing) or alongside (Istio's routes stay)
       --wasm-path PATH     where the gateway mounts the module (default /var/lib/gatewasm/gatewasm.wasm)
       --name NAME          the EnvoyFilter's name (default gatewasm-<selector values>, e.g. gatewasm-ingressgateway)
@@ -35,6 +35,7 @@ ${COMMON_USAGE}  -o, --output DIR         write envoyfilter.yaml, filter-config.
 `;
 
 export const SIMULATE_USAGE = `usage: gatewasm simulate -f PATH [-f PATH]... [options] METHOD URL
+       gatewasm simulate --config DIR [options] METHOD URL
 
 Compiles, runs the real filter module in a proxy-wasm host and explains what the gateway does
 with one request. The URL is what curl would send: its host and port as written (no lower-casing,
@@ -46,6 +47,7 @@ ${COMMON_USAGE}      --port N             the Gateway server port, when it diffe
       --seed N             random seed for weighted destinations and fault percentages (default 1)
       --repeat N           send N times and print counts per cluster and action
       --json               one JSON object (its shape: README, "simulate --json")
+      --config DIR         reuse what gatewasm compile -o DIR wrote instead of -f (no recompiling)
 `;
 
 export const ANALYZE_USAGE = `usage: gatewasm analyze -f PATH [-f PATH]... [options]

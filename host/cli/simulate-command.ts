@@ -1,6 +1,7 @@
 // `gatewasm simulate`: compile, load the real module into the harness, send the request.
 import { parseArgs } from "node:util";
-import { compileInputs } from "../pipeline.ts";
+import { compileInputs, type CompiledGateway } from "../pipeline.ts";
+import { loadCompiled } from "../simulate/compiled-input.ts";
 import { Simulator, type SimulationResult } from "../simulate/simulator.ts";
 import { COMMON_OPTIONS, SIMULATE_USAGE, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
@@ -37,6 +38,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
       seed: { type: "string" },
       repeat: { type: "string" },
       json: { type: "boolean" },
+      config: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -53,9 +55,17 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   const repeat = positiveInteger("repeat", values.repeat, 0);
   // An empty configuration is simulated (every request shows why it is not routed), with the
   // warning compile would make an error.
-  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
-  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
-  const simulator = await Simulator.create(result.compiled, { seed });
+  let compiled: CompiledGateway;
+  if (values.config !== undefined) {
+    // A compile -o output, reused: no inputs to read, nothing to recompile.
+    if (values.file?.length) throw new Error("--config replaces -f: give one or the other");
+    compiled = loadCompiled(values.config);
+  } else {
+    const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
+    if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+    compiled = result.compiled;
+  }
+  const simulator = await Simulator.create(compiled, { seed });
   if (repeat > 0) {
     const clusters: Record<string, number> = {};
     const actions: Record<string, number> = {};

@@ -1,10 +1,12 @@
 // The WasmPlugin (extensions.istio.io/v1alpha1) that delivers a bundled module: Istio inserts
 // the filter and pushes it to the gateway as an ECDS extension configuration; the route
 // patches the filter still needs come from an EnvoyFilter with `routesOnly`
-// (host/rollout/envoyfilter.ts). What Istio builds from it: pilot/pkg/model/wasm.go
-// buildPluginConfig — name `<namespace>.<name>`, root_id = pluginName, configuration = the JSON
+// (host/rollout/envoyfilter.ts). What Istio builds from it: a TrafficExtension
+// (pilot/pkg/config/kube/extensions/controller.go) whose Wasm PluginConfig comes from
+// pilot/pkg/model/extensions.go buildWasmConfig — root_id = pluginName, configuration = the JSON
 // of pluginConfig as a StringValue, file:// → a local data source, anything else a remote one
-// the istio-agent fetches (and checks against sha256), failStrategy → failure_policy.
+// the istio-agent fetches (and checks against sha256), failStrategy → failure_policy — served to
+// the gateway over ECDS (conformance/istio/ecds.go shows it).
 import { ROOT_ID } from "../config/model.ts";
 
 /**
@@ -35,8 +37,10 @@ export function buildWasmPlugin(options: WasmPluginOptions): Record<string, unkn
     url: options.url,
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
     pluginName: ROOT_ID,
-    // UNSPECIFIED_PHASE: Istio inserts the plugin last, right before the router — where the
-    // EnvoyFilter rollout puts it (INSERT_BEFORE envoy.filters.http.router).
+    // UNSPECIFIED_PHASE: after Istio's authn/authz filters, ahead of grpc_stats, fault, cors and
+    // the router (pilot/pkg/networking/core/listener_builder.go); the EnvoyFilter rollout puts it
+    // right before the router. Routing is the same: the fault and CORS filters read the generated
+    // routes' settings, which have none (test/delivery/wasmplugin-istio.test.ts).
     phase: "UNSPECIFIED_PHASE",
     ...(options.priority !== undefined ? { priority: options.priority } : {}),
     failStrategy: options.failStrategy ?? "FAIL_CLOSE",

@@ -1,7 +1,7 @@
 // Bundle mode: the configuration built into the module (host/rollout/bundle.ts: a passive data
 // segment copied into a malloc'ed block by a function appended to `_start`), and the plugin
 // configuration reduced to the bundle's version — bare, or as the JSON Istio makes of a
-// WasmPlugin's pluginConfig (istio pilot/pkg/model/wasm.go buildPluginConfig: Struct → JSON in
+// WasmPlugin's pluginConfig (istio pilot/pkg/model/extensions.go buildWasmConfig: Struct → JSON in
 // a StringValue).
 import { describe, expect, it } from "vitest";
 import { ProxyWasmHost } from "../../host/harness/index.ts";
