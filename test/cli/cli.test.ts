@@ -95,7 +95,7 @@ spec:
     const out = join(mkdtempSync(join(tmpdir(), "gatewasm-cli-")), "out");
     const ok = run(["compile", "-f", EXAMPLE, "-o", out]);
     expect(await ok.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["envoyfilter.yaml", "filter-config.bin", "filter-config.yaml"]);
+    expect(readdirSync(out).sort()).toEqual(["envoyfilter.yaml", "filter-config.bin", "filter-config.json", "filter-config.yaml"]);
     expect(parse(readFileSync(join(out, "filter-config.yaml"), "utf8")).routeTables.map((t: { name: string }) => t.name))
       .toEqual(["http.8080", "https.443.https.shop-gateway.shop"]);
   });
