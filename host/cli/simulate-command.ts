@@ -3,6 +3,9 @@ import { parseArgs } from "node:util";
 import { compileInputs, type CompiledGateway } from "../pipeline.ts";
 import { loadCompiled } from "../simulate/compiled-input.ts";
 import { Simulator, type SimulationResult } from "../simulate/simulator.ts";
+import { readFileSync } from "node:fs";
+import { parseScenario, ScenarioError } from "../simulate/scenario-file.ts";
+import { formatScenarioReport, runScenario } from "../simulate/scenario.ts";
 import { COMMON_OPTIONS, SIMULATE_USAGE, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
 
@@ -87,5 +90,36 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   } else {
     io.stdout(formatResult(method, url, r));
   }
+  return 0;
+}
+
+/**
+ * `simulate --scenario FILE [METHOD URL]`: replays the scenario (host/simulate/scenario-file.ts)
+ * on the harness clock and prints, per report period, where traffic went and what the filter's
+ * outlier tracker ejected. METHOD URL is the request when the scenario lists none.
+ */
+async function runScenarioCommand(values: Record<string, any>, positionals: string[], io: Io): Promise<number> {
+  if (positionals.length !== 0 && positionals.length !== 2) throw new Error("expected --scenario FILE [METHOD URL]");
+  const [method, url] = positionals as [string | undefined, string | undefined];
+  if (url !== undefined) { try { new URL(url); } catch { throw new Error(`not a URL: ${JSON.stringify(url)}`); } }
+  const file = String(values.scenario);
+  let text: string;
+  try { text = readFileSync(file, "utf8"); } catch (e) { throw new Error(`--scenario: cannot read ${file}: ${(e as Error).message}`); }
+  let scenario;
+  try {
+    scenario = parseScenario(text, file);
+  } catch (e) {
+    if (!(e instanceof ScenarioError)) throw e;
+    for (const p of e.problems) io.stderr(`${p}\n`);
+    return 1;
+  }
+  const seed = positiveInteger("seed", values.seed, 1);
+  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values));
+  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+  const headers = (values.header ?? []).map(parseHeader);
+  const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
+  const defaultRequest = method && url ? { method: method.toUpperCase(), url, headers, port, weight: 1 } : undefined;
+  const report = await runScenario(result.compiled, scenario, { seed, defaultRequest });
+  io.stdout(values.json ? `${JSON.stringify(report)}\n` : formatScenarioReport(report));
   return 0;
 }

@@ -1,7 +1,7 @@
 // `gatewasm simulate`: runs the real filter module in the harness with a compiled
 // configuration and explains the decision for one request (or counts them over many).
 import { fileURLToPath } from "node:url";
-import { ProxyWasmHost, type RequestResult } from "../harness/index.ts";
+import { ProxyWasmHost, type RequestResult, type UpstreamRequest, type UpstreamSpec } from "../harness/index.ts";
 import type { FilterConfig, Route, RouteTable, VirtualHost } from "../config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../config/policies.ts";
 import type { CompiledGateway } from "../pipeline.ts";
@@ -17,6 +17,8 @@ export interface SimulationRequest {
   headers?: Array<[string, string]>;
   /** Gateway server port the request arrives on; default 80 for http, 443 for https. */
   port?: number;
+  /** How the upstream answers a forwarded request (the harness's default: 200, no address). */
+  upstream?: UpstreamSpec | ((req: UpstreamRequest) => UpstreamSpec);
 }
 
 export interface SimulationResult {
@@ -108,7 +110,7 @@ export class Simulator {
     const table = this.compiled.config.routeTables.find((t) => t.port === port);
     const properties: Record<string, string | bigint> = { "destination.port": BigInt(table?.listenerPort ?? port) };
     if (scheme === "https") properties["connection.requested_server_name"] = url.hostname;
-    const pending = this.host.send({ headers, properties });
+    const pending = this.host.send({ headers, properties, upstream: request.upstream });
     // A delayed request (fault injection) resumes on the filter's tick: move the clock on.
     for (let waited = 0; !pending.done && waited < MAX_SIMULATED_DELAY_MS; waited += CLOCK_STEP_MS) this.host.advance(CLOCK_STEP_MS);
     if (!pending.done) pending.cancel();
