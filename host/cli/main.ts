@@ -48,6 +48,8 @@ ${COMMON_USAGE}      --port N             the Gateway server port, when it diffe
       --repeat N           send N times and print counts per cluster and action
       --json               one JSON object (its shape: README, "simulate --json")
       --config DIR         reuse what gatewasm compile -o DIR wrote instead of -f (no recompiling)
+      --scenario FILE      replay upstream behaviour over time (README, "Scenarios"): per period, where
+                           traffic went and what the outlier tracker ejected; METHOD URL is optional then
 `;
 
 export const ANALYZE_USAGE = `usage: gatewasm analyze -f PATH [-f PATH]... [options]

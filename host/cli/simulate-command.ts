@@ -42,6 +42,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
       repeat: { type: "string" },
       json: { type: "boolean" },
       config: { type: "string" },
+      scenario: { type: "string" },
     },
     allowPositionals: true,
   });
@@ -49,6 +50,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
     io.stdout(SIMULATE_USAGE);
     return 0;
   }
+  if (values.scenario !== undefined) return runScenarioCommand(values, positionals, io);
   if (positionals.length !== 2) throw new Error("expected METHOD URL");
   const [method, url] = positionals as [string, string];
   try { new URL(url); } catch { throw new Error(`not a URL: ${JSON.stringify(url)}`); }
@@ -114,12 +116,19 @@ async function runScenarioCommand(values: Record<string, any>, positionals: stri
     return 1;
   }
   const seed = positiveInteger("seed", values.seed, 1);
-  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values));
-  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+  let compiled: CompiledGateway;
+  if (values.config !== undefined) {
+    if (values.file?.length) throw new Error("--config replaces -f: give one or the other");
+    compiled = loadCompiled(values.config);
+  } else {
+    const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
+    if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
+    compiled = result.compiled;
+  }
   const headers = (values.header ?? []).map(parseHeader);
   const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
   const defaultRequest = method && url ? { method: method.toUpperCase(), url, headers, port, weight: 1 } : undefined;
-  const report = await runScenario(result.compiled, scenario, { seed, defaultRequest });
+  const report = await runScenario(compiled, scenario, { seed, defaultRequest });
   io.stdout(values.json ? `${JSON.stringify(report)}\n` : formatScenarioReport(report));
   return 0;
 }

@@ -1,7 +1,7 @@
 // A scenario for `gatewasm simulate --scenario FILE`: client traffic at a rate, and how each
 // upstream endpoint answers over time. YAML or JSON:
 //
-//   duration: 60s            # simulated time
+//   duration: 60s            # simulated time (a bare number is seconds, as for Istio durations in YAML)
 //   report: 5s               # one report line group per period (default: shortest detector interval)
 //   rate: 200                # requests per second, evenly spaced
 //   requests:                # the clients' mix (default: the METHOD URL of the command line)
@@ -75,6 +75,8 @@ export function parseScenario(text: string, file: string): Scenario {
   const root = doc.contents;
   if (!isMap(root)) throw new ScenarioError([`${where(root as Node)}  -  a scenario is a mapping (duration, rate, requests, endpoints, upstream)`]);
   const node = (parent: Node | null, key: string): Node | null => (isMap(parent) ? (parent.get(key, true) as Node | undefined) ?? null : null);
+  const keyNode = (parent: Node | null, key: string): Node | null =>
+    isMap(parent) ? ((parent.items.find((p) => (p.key as { value?: unknown })?.value === key)?.key as Node | undefined) ?? null) : null;
   const bad = (n: Node | null, field: string, message: string) => problems.push(`${where(n)}  ${field}  ${message}`);
   const known = new Set(["duration", "report", "rate", "requests", "endpoints", "upstream"]);
   for (const item of root.items) {
@@ -93,7 +95,7 @@ export function parseScenario(text: string, file: string): Scenario {
     return ms;
   };
   const durationMs = duration("duration", js.duration, node(root, "duration") ?? root, null);
-  if (durationMs === 0 && js.duration !== undefined) bad(node(root, "duration"), "duration", "must be more than 0");
+  if (durationMs === 0 && parseDurationMs(js.duration) === 0) bad(node(root, "duration"), "duration", "must be more than 0");
   const reportMs = duration("report", js.report, node(root, "report"), 0);
   const rate = js.rate;
   if (typeof rate !== "number" || !(rate > 0) || rate > 100_000) bad(node(root, "rate") ?? root, "rate", "requests per second: a number in (0, 100000]");
@@ -139,7 +141,7 @@ export function parseScenario(text: string, file: string): Scenario {
     const f = `upstream[${i}]`;
     if (typeof u !== "object" || u === null) return bad(n, f, "must be a mapping");
     for (const k of Object.keys(u)) {
-      if (!["cluster", "host", "subset", "endpoint", "from", "to", "status"].includes(k)) bad(node(n, k), `${f}.${k}`, "unknown field (cluster, host, subset, endpoint, from, to, status)");
+      if (!["cluster", "host", "subset", "endpoint", "from", "to", "status"].includes(k)) bad(keyNode(n, k), `${f}.${k}`, "unknown field (cluster, host, subset, endpoint, from, to, status)");
     }
     if (!Number.isInteger(u.status) || u.status < 200 || u.status > 599) bad(node(n, "status") ?? n, `${f}.status`, "an HTTP status 200..599 is required");
     if (u.endpoint !== undefined && (typeof u.endpoint !== "string" || !ENDPOINT.test(u.endpoint))) bad(node(n, "endpoint"), `${f}.endpoint`, `not an ip:port: ${JSON.stringify(u.endpoint)}`);

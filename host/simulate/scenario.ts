@@ -61,6 +61,24 @@ export interface ScenarioReport {
   intervals: ScenarioInterval[];
   /** The filter's outlier and failover metrics at the end, by name. */
   metrics: Record<string, number>;
+  /** Each cluster's detector in words (clusters without one are absent). */
+  detectors: Record<string, string>;
+}
+
+/** A policy in the words an operator wrote it. */
+export function describePolicy(o: ClusterOutlier): string {
+  const p = o.policy;
+  const parts: string[] = [];
+  const triggers: string[] = [];
+  if (p.enforcingConsecutive5xx > 0 && p.consecutive5xx > 0) triggers.push(`${p.consecutive5xx} 5xx`);
+  if (p.enforcingConsecutiveGatewayFailure > 0 && p.consecutiveGatewayFailure > 0) triggers.push(`${p.consecutiveGatewayFailure} gateway errors (502/503/504)`);
+  if (p.splitExternalLocalOriginErrors && p.enforcingConsecutiveLocalOriginFailure > 0) triggers.push(`${p.consecutiveLocalOriginFailure} local-origin failures`);
+  parts.push(triggers.length ? `ejects after ${triggers.join(" or ")} in a row` : "never ejects");
+  parts.push(`for ${+(p.baseEjectionTimeMs / 1000).toFixed(3)} s × ejections (at most ${+(p.maxEjectionTimeMs / 1000).toFixed(3)} s)`);
+  parts.push(`checked every ${+(p.intervalMs / 1000).toFixed(3)} s`);
+  parts.push(`at most ${p.maxEjectionPercent} % of endpoints ejected`);
+  parts.push(p.minHealthPercent > 0 ? `panic below ${p.minHealthPercent} % healthy` : "no panic mode");
+  return parts.join(", ");
 }
 
 const EVENT = /^gatewasm outlier: (eject|uneject|not enforced) cluster=(\S+) endpoint=(\S+)\s*(.*)$/;
@@ -201,7 +219,9 @@ export async function runScenario(
   for (const [name, m] of host.metrics()) {
     if (name.startsWith("gatewasm.cluster.") || name.startsWith("gatewasm.outlier.")) metrics[name] = Number(m.value);
   }
-  return { seed, durationMs: scenario.durationMs, reportMs, ratePerSecond: scenario.ratePerSecond, requests: total, endpoints, intervals: intervalsOut, metrics };
+  const detectors: Record<string, string> = {};
+  for (const [cluster, o] of Object.entries(outliers)) detectors[cluster] = describePolicy(o);
+  return { seed, durationMs: scenario.durationMs, reportMs, ratePerSecond: scenario.ratePerSecond, requests: total, endpoints, intervals: intervalsOut, metrics, detectors };
 }
 
 function newInterval(fromMs: number, toMs: number): ScenarioInterval {
@@ -218,6 +238,7 @@ export function formatScenarioReport(r: ScenarioReport): string {
   for (const [cluster, e] of Object.entries(r.endpoints)) {
     const from = e.source === "inputs" ? "from the inputs" : e.source === "scenario" ? "from the scenario" : "none known: one stand-in";
     lines.push(`  ${cluster}  ${e.list.length} (${from})  ${e.list.join(" ")}`);
+    lines.push(`    ${r.detectors[cluster] ?? "no outlier detector"}`);
   }
   const width = Math.max(10, ...r.intervals.flatMap((i) => Object.keys(i.byCluster).map((c) => c.length)));
   for (const i of r.intervals) {
@@ -229,7 +250,7 @@ export function formatScenarioReport(r: ScenarioReport): string {
       lines.push(`  ${cluster.padEnd(width)}  ${String(c.requests).padStart(7)}  ${share.padStart(5)} %  errors ${c.errors}${extra}`);
     }
     for (const [action, n] of Object.entries(i.local).sort()) lines.push(`  ${`(filter: ${action})`.padEnd(width)}  ${String(n).padStart(7)}`);
-    for (const e of i.events) lines.push(`  ! ${(e.atMs / 1000).toFixed(3)} s  ${e.kind.replace("_", " ")} ${e.endpoint} of ${e.cluster}${e.detail ? `  (${e.detail})` : ""}`);
+    for (const e of i.events) lines.push(`  ! ${(e.atMs / 1000).toFixed(3)} s  ${(e.kind === "not_enforced" ? "detected (not enforced)" : e.kind)} ${e.endpoint} of ${e.cluster}${e.detail ? `  (${e.detail})` : ""}`);
     for (const [cluster, list] of Object.entries(i.ejected)) lines.push(`  ejected now: ${list.join(" ")} of ${cluster}`);
   }
   const metrics = Object.entries(r.metrics).filter(([, v]) => v !== 0);
