@@ -5,6 +5,9 @@ import { formatDiagnostic } from "../host/resources/types.ts";
 import { compileInputs } from "../host/pipeline.ts";
 import { Simulator } from "../host/simulate/simulator.ts";
 import { formatResult } from "../host/cli/simulate-command.ts";
+import { readFileSync } from "node:fs";
+import { parseScenario } from "../host/simulate/scenario-file.ts";
+import { formatScenarioReport, runScenario } from "../host/simulate/scenario.ts";
 
 const folder = fileURLToPath(new URL("./storefront/", import.meta.url));
 const result = compileInputs([{ path: folder }]);
@@ -41,3 +44,11 @@ for (let i = 0; i < 1000; i++) {
 }
 console.log("1000 requests to https://shop.example.com/ (90/10 canary):");
 for (const [cluster, n] of Object.entries(split)) console.log(`  ${cluster}: ${n}`);
+
+// The canary fails: its one pod answers 503 for 10 s. The outlier detector ejects it on the 5th
+// error in a row, subset failover gives its 10 % to v1 until it is back
+// (same as: npx gatewasm simulate -f examples/storefront --scenario examples/scenarios/canary-fails.yaml).
+const scenarioFile = fileURLToPath(new URL("./scenarios/canary-fails.yaml", import.meta.url));
+const scenario = parseScenario(readFileSync(scenarioFile, "utf8"), "examples/scenarios/canary-fails.yaml");
+console.log("\nThe v2 canary answers 503 from t = 4 s to t = 14 s (examples/scenarios/canary-fails.yaml):\n");
+process.stdout.write(formatScenarioReport(await runScenario(result.compiled, scenario, { seed: 7 })));
