@@ -10,6 +10,7 @@ import { syntheticTable, twentyHeaders } from "./synthetic.ts";
 import { floorModule } from "./floor.ts";
 import { faultBurst, regexAmongRoutes, regexLengthCases } from "./regex-and-faults.ts";
 import { envoySection } from "./envoy.ts";
+import { outlierSection } from "./outlier.ts";
 import { updateReadme } from "./readme.ts";
 
 const WASM = fileURLToPath(new URL("../build/gatewasm.wasm", import.meta.url));
@@ -134,6 +135,11 @@ if (only === "envoy") {
   if (readme && envoy) updateReadme({ envoy });
   process.exit(0);
 }
+if (only === "outlier") {
+  await outlierSection(WASM, row, quick);
+  for (const r of rows) console.log(`| ${r.case} | ${r.value} | ${r.note} |`);
+  process.exit(0);
+}
 if (process.argv.includes("--only-updates")) {
   await configUpdates();
   for (const r of rows) console.log(`| ${r.case} | ${r.value} | ${r.note} |`);
@@ -149,6 +155,7 @@ await regexAmongRoutes(WASM, row, quick);
 await regexLengthCases(WASM, row, quick);
 await faultBurst(WASM, row);
 await configUpdates();
+await outlierSection(WASM, row, quick);
 
 console.log("| case | value | note |");
 console.log("| --- | --- | --- |");
