@@ -66,7 +66,9 @@ export function analyzeGatewayPorts(ctx: AnalyzeContext): void {
 
 export function analyzeConflictingGateways(ctx: AnalyzeContext): void {
   const labels = ctx.workloadLabels;
-  const gateways = ofKind(ctx, "Gateway");
+  // Istio walks the Gateways in an order it does not fix (the analysis context caches them in a
+  // Go map); namespace/name order here.
+  const gateways = ofKind(ctx, "Gateway").sort((a, b) => (fullName(a) < fullName(b) ? -1 : fullName(a) > fullName(b) ? 1 : 0));
   // initGatewaysMap: per (selector, port) and Gateway, the hosts of its servers on that port with their bind.
   const hostsBind = new Map<string, Map<string, Map<string, string>>>();
   for (const gw of gateways) {
@@ -86,6 +88,8 @@ export function analyzeConflictingGateways(ctx: AnalyzeContext): void {
       if (!isRecord(s)) return;
       const port = String(asNumber(isRecord(s.port) ? s.port.number : 0));
       const conflicting: string[] = [];
+      const hosts = asArray(s.hosts).filter((h): h is string => typeof h === "string");
+      const bind = asString(s.bind);
       for (const [key, perGw] of hostsBind) {
         const [xSel, xPort] = key.split("~");
         if (xPort !== port) continue;
@@ -95,13 +99,15 @@ export function analyzeConflictingGateways(ctx: AnalyzeContext): void {
         if (!same) continue;
         for (const [other, hb] of perGw) {
           if (other === fullName(gw)) continue;
-          const bind = asString(s.bind);
-          if (asArray(s.hosts).some((h) => typeof h === "string" && hb.get(h) === bind)) conflicting.push(other);
+          if (hosts.some((h) => hb.has(h) && hb.get(h) === bind)) conflicting.push(other);
+          // CheckDuplicates marks the hosts as known in the other Gateway's map when none is a
+          // duplicate, so a later server (of this Gateway or another) that repeats one of them
+          // conflicts with that Gateway too.
+          else for (const h of hosts) hb.set(h, bind);
         }
       }
       if (conflicting.length === 0) return;
-      const hosts = asArray(s.hosts).filter((h): h is string => typeof h === "string").join(",");
-      ctx.findings.push(findingAt(gw, ["spec", "servers", i], "ConflictingGateways", conflicting.sort().join(","), sel, port, hosts));
+      ctx.findings.push(findingAt(gw, ["spec", "servers", i], "ConflictingGateways", conflicting.sort().join(","), sel, port, hosts.join(",")));
     });
   }
 }

@@ -13,16 +13,20 @@ import type { FieldPath, Resource } from "../resources/types.ts";
 import { findingAt } from "./finding.ts";
 import { type AnalyzeContext, ofKind } from "./context.ts";
 
+/** HTTPMatchRequest fields that are proto maps: encoding/json keeps every entry of a map. */
+const MAP_FIELDS = new Set(["headers", "queryParams", "withoutHeaders", "sourceLabels"]);
+
 /**
- * `asJSON` without the name: encoding/json of the proto omits zero values (`omitempty`), so a
- * field written as false, 0, "" or {} is the same match as one not written.
+ * `asJSON` without the name: encoding/json of the proto omits zero-valued fields (`omitempty`),
+ * so a field written as false, 0, "" or {} is the same match as one not written — but a map
+ * entry is kept even when its value is empty (`x-canary: {}` is a presence match).
  */
-function canonical(v: unknown): string | undefined {
+function canonical(v: unknown, isMap = false): string | undefined {
   if (v === null || v === undefined || v === false || v === 0 || v === "") return undefined;
   if (Array.isArray(v)) return v.length === 0 ? undefined : `[${v.map((x) => canonical(x) ?? "null").join(",")}]`;
   if (isRecord(v)) {
     const parts = Object.keys(v).sort().flatMap((k) => {
-      const c = canonical(v[k]);
+      const c = isMap ? canonical(v[k]) ?? "{}" : canonical(v[k], MAP_FIELDS.has(k));
       return c === undefined ? [] : [`${JSON.stringify(k)}:${c}`];
     });
     return parts.length === 0 ? undefined : `{${parts.join(",")}}`;
