@@ -46,6 +46,8 @@ export interface Plugin {
   wasm: string;
   /** PluginConfig.configuration, a google.protobuf.StringValue as the SDK examples pass it. */
   config?: string;
+  /** VmConfig.configuration, a google.protobuf.StringValue too. */
+  vmConfig?: string;
   /** The listener's port. */
   port: number;
 }
@@ -62,6 +64,9 @@ function filter(p: Plugin): object {
     failure_policy: "FAIL_CLOSED",
   };
   if (p.config !== undefined) config.configuration = { "@type": "type.googleapis.com/google.protobuf.StringValue", value: p.config };
+  if (p.vmConfig !== undefined) {
+    (config.vm_config as Record<string, unknown>).configuration = { "@type": "type.googleapis.com/google.protobuf.StringValue", value: p.vmConfig };
+  }
   return {
     name: "envoy.filters.http.wasm",
     typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm", config },
@@ -76,13 +81,12 @@ export interface ModuleRig {
 
 /**
  * One Envoy with a listener per plugin (its filter, then the router to `backend`), and the
- * recording upstream behind `backend` and `auth`. `--concurrency 1`: one worker, so per-VM
+ * recording upstream behind `backend`, `auth` and any other cluster named in `opts.clusters`. `--concurrency 1`: one worker, so per-VM
  * state (counters, tick lists) is comparable with a one-worker harness. Wasm logs at debug.
  */
-export async function startModuleRig(plugins: Plugin[]): Promise<ModuleRig> {
-  const backendIp = allocateLoopback();
-  const authIp = allocateLoopback();
-  const upstream = await RecordingUpstream.start({ clusters: { [backendIp]: BACKEND, [authIp]: AUTH } });
+export async function startModuleRig(plugins: Plugin[], opts: { clusters?: string[] } = {}): Promise<ModuleRig> {
+  const ips = new Map([BACKEND, AUTH, ...(opts.clusters ?? [])].map((c) => [c, allocateLoopback()]));
+  const upstream = await RecordingUpstream.start({ clusters: Object.fromEntries([...ips].map(([c, ip]) => [ip, c])) });
   const listeners = plugins.map((p) =>
     httpListener({
       name: `listener_${p.vmId}`,
@@ -93,7 +97,7 @@ export async function startModuleRig(plugins: Plugin[]): Promise<ModuleRig> {
   );
   try {
     // V8 compiles each ~2.7 MB Go module on the main thread before Envoy is ready.
-    const envoy = await EnvoyProcess.start(bootstrap(listeners, [staticCluster(BACKEND, backendIp, upstream.port), staticCluster(AUTH, authIp, upstream.port)]), {
+    const envoy = await EnvoyProcess.start(bootstrap(listeners, [...ips].map(([c, ip]) => staticCluster(c, ip, upstream.port))), {
       componentLogLevel: "wasm:debug",
       readyTimeoutMs: 30_000 + 15_000 * plugins.length,
     });
@@ -216,6 +220,7 @@ export function loadInHarness(p: Plugin, opts: HostOptions = {}): Promise<ProxyW
     pluginName: p.name,
     vmId: p.vmId,
     ...(p.config !== undefined ? { pluginConfig: p.config } : {}),
+    ...(p.vmConfig !== undefined ? { vmConfig: p.vmConfig } : {}),
     logLevel: "debug",
     clusters: [BACKEND, AUTH],
     workers: 1,
@@ -237,4 +242,10 @@ export function observedInHarness(r: RequestResult): Observed {
 }
 
 /** The backend's answer as the harness's upstream: what RecordingUpstream sends by default. */
-export const backendUpstream = { status: 200, headers: [...BACKEND_RESPONSE, ["content-length", String(BACKEND_BODY.length)]] as HeaderPairs, body: BACKEND_BODY };
+export const backendUpstream = {
+  status: 200,
+  // Node's HTTP server sends these after the handler's header (and a date, which differs per
+  // response and is left out of every comparison); Envoy hands the filter all of them.
+  headers: [...BACKEND_RESPONSE, ["connection", "keep-alive"], ["keep-alive", "timeout=5"], ["content-length", String(BACKEND_BODY.length)]] as HeaderPairs,
+  body: BACKEND_BODY,
+};
