@@ -13,8 +13,9 @@ export const COMPRESSED_HEADER_BYTES = 12;
 
 /** The blob compressed for the filter: GWSZ header (magic, framing version, blob length) + RFC 1950 zlib stream. */
 export function compressBlob(blob: Uint8Array): Uint8Array {
-  // Level 9: compressing is once per compile, and every byte saved is a byte of etcd object.
-  const z = deflateSync(blob, { level: 9 });
+  // zlib's default level 6: on the 10,000-route blob level 9 is 2 % smaller and 11 times slower
+  // (0.75 s of CPU for 8 MB, measured with scripts/compile-speed.ts).
+  const z = deflateSync(blob, { level: 6 });
   const out = new Uint8Array(COMPRESSED_HEADER_BYTES + z.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, COMPRESSED_MAGIC, true);

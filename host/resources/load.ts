@@ -10,10 +10,11 @@
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { LineCounter, isMap, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from "yaml";
+import { fastParseAll, type FastDocument } from "./fast-yaml.ts";
 import { KUBERNETES_YAML } from "./kube-yaml.ts";
 import { classifyDocument } from "./kinds.ts";
-import { nodeLocator } from "./locate.ts";
+import { nodeLocator, type NodeLocator } from "./locate.ts";
 import type { Diagnostic, ObjectMeta, Resource, SourceLocation } from "./types.ts";
 
 export type LoadInput = { path: string } | { name: string; text: string };
@@ -84,6 +85,55 @@ function binaryDiagnostic(file: string): Diagnostic {
 
 /** Parses one file's text (possibly several documents) and appends what it finds. */
 export function loadText(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[], defaultNamespace = DEFAULT_NAMESPACE): void {
+  // The fast reader takes the plain block YAML tools write, and gives up on anything else.
+  const fast = fastParseAll(text);
+  if (fast && fast.every((d) => d.value === null || isPlainObject(d.value))) {
+    const lines = lazyLineTable(text);
+    fast.forEach((doc, docIndex) => {
+      if (doc.value === null) return;
+      readObject(file, docIndex, lazyLocators(file, text, doc, lines), [], doc.value as Record<string, unknown>, resources, diagnostics, defaultNamespace);
+    });
+    return;
+  }
+  loadTextWithYaml(file, text, resources, diagnostics, defaultNamespace);
+}
+
+const isPlainObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Line starts of the whole text, computed when a position is first asked for. */
+function lazyLineTable(text: string): () => LineCounter {
+  let counter: LineCounter | null = null;
+  return () => {
+    if (!counter) {
+      counter = new LineCounter();
+      counter.addNewLine(0);
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) counter.addNewLine(i + 1);
+    }
+    return counter;
+  };
+}
+
+/**
+ * Locators for a document the fast reader read: its positions come from the yaml package, which
+ * reads that one document again the first time a diagnostic needs a position (its offsets are
+ * relative to the document's start, so they are shifted back onto the file's lines).
+ */
+function lazyLocators(file: string, text: string, doc: FastDocument, lines: () => LineCounter): (prefix: Array<string | number>) => NodeLocator {
+  let root: Node | null = null;
+  const shifted = { linePos: (offset: number) => lines().linePos(doc.start + offset) } as unknown as LineCounter;
+  const rootNode = (): Node => {
+    root ??= parseDocument(text.slice(doc.start, doc.end), { prettyErrors: false, keepSourceTokens: false, ...KUBERNETES_YAML }).contents as Node;
+    return root;
+  };
+  return (prefix) => {
+    let inner: NodeLocator | null = null;
+    const get = () => (inner ??= nodeLocator(file, rootNode(), shifted, prefix));
+    return { locate: (path) => get().locate(path), locateKey: (path) => get().locateKey(path) };
+  };
+}
+
+/** The `yaml` package's reading, with positions for every node (the reference the fast reader is tested against). */
+export function loadTextWithYaml(file: string, text: string, resources: Resource[], diagnostics: Diagnostic[], defaultNamespace: string): void {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: false, ...KUBERNETES_YAML });
   // An empty stream (no documents, e.g. only comments) is an empty array.
@@ -110,7 +160,7 @@ export function loadText(file: string, text: string, resources: Resource[], diag
       diagnostics.push({ ...fileDiagnostic(file, "yaml-syntax", `invalid YAML: ${(err as Error).message}`), location: where });
       return;
     }
-    readObject(file, docIndex, root, lineCounter, [], value as Record<string, unknown>, resources, diagnostics, defaultNamespace);
+    readObject(file, docIndex, (prefix) => nodeLocator(file, root, lineCounter, prefix), [], value as Record<string, unknown>, resources, diagnostics, defaultNamespace);
   });
 }
 
@@ -122,15 +172,14 @@ function isScalarNull(node: Node): boolean {
 function readObject(
   file: string,
   docIndex: number,
-  root: Node,
-  lineCounter: LineCounter,
+  locators: (prefix: Array<string | number>) => NodeLocator,
   prefix: Array<string | number>,
   obj: Record<string, unknown>,
   resources: Resource[],
   diagnostics: Diagnostic[],
   defaultNamespace: string,
 ): void {
-  const locator = nodeLocator(file, root, lineCounter, prefix);
+  const locator = locators(prefix);
   const isObject = obj !== null && typeof obj === "object" && !Array.isArray(obj);
   // Name the object in diagnostics only when it has a kind and a name.
   const meta0 = isObject && obj.metadata !== null && typeof obj.metadata === "object" ? (obj.metadata as Record<string, unknown>) : {};
@@ -174,7 +223,7 @@ function readObject(
         return;
       }
       items.forEach((item, i) => {
-        readObject(file, docIndex, root, lineCounter, [...prefix, "items", i], item as Record<string, unknown>, resources, diagnostics, defaultNamespace);
+        readObject(file, docIndex, locators, [...prefix, "items", i], item as Record<string, unknown>, resources, diagnostics, defaultNamespace);
       });
       return;
     }
