@@ -246,6 +246,13 @@ export const PROBE_CASES: ProbeCase[] = [
           s("proxy_increment_metric", [100, 1n], "status", "unknown counter +1"),
           s("proxy_get_metric", [99, "OUT"], "status", "id of type 3"),
           s("proxy_increment_metric", [99, 1n], "status", "id of type 3 +1"),
+          s("proxy_record_metric", [99, 1n], "status", "id of type 3 record"),
+          // 102 & 3 = 2: a histogram id never defined.
+          s("proxy_increment_metric", [102, 1n], "status", "unknown histogram +1"),
+          s("proxy_record_metric", [102, 1n], "status", "unknown histogram record"),
+          s("proxy_get_metric", [102, "OUT"], "status", "unknown histogram value"),
+          s("proxy_record_metric", [101, 1n], "status", "unknown gauge record"),
+          s("proxy_get_metric", [101, "OUT"], "status", "unknown gauge value"),
         ],
       },
     },

@@ -62,10 +62,6 @@ const KNOWN: Record<string, Known[]> = {
   "context and stream control": [
     { harness: "continue downstream = 12", envoy: "continue downstream = 0", why: "continue_stream(DOWNSTREAM) is OK in an HTTP context (UPSTREAM is UNIMPLEMENTED)" },
   ],
-  metrics: [
-    { harness: "id of type 3 = 1", envoy: "id of type 3 = 2", why: "a metric id whose low bits name no type is BAD_ARGUMENT, not NOT_FOUND" },
-    { harness: "id of type 3 +1 = 1", envoy: "id of type 3 +1 = 2", why: "a metric id whose low bits name no type is BAD_ARGUMENT, not NOT_FOUND" },
-  ],
   "shared data and queues": [
     { moved: "cb:queue_ready 1 1", before: "cb:response_headers 2 0", why: "on_queue_ready runs from the worker's event loop as soon as the callback returned, before the upstream answered; the harness delivers it when the drive call settles" },
   ],
