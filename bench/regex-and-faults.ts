@@ -1,7 +1,7 @@
 // Benchmark cases for regex matching (issue: RE2-exact regexes) and fault delays.
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
-import { ProxyWasmHost, serializePairs } from "../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost, serializePairs } from "../host/harness/index.ts";
 import { LeanHost } from "./lean-host.ts";
 import { encodeFilterConfig } from "../host/config/encode.ts";
 import type { FilterConfig, Route } from "../host/config/model.ts";
@@ -63,7 +63,7 @@ export async function faultBurst(wasm: string, row: Row): Promise<void> {
     name: "f:80", domain: "*", requireTls: false,
     routes: [route("delayed", { fault: { delayMs: 1000, delayPerMillion: 1_000_000, abortHttpStatus: 0, abortGrpcStatus: -1, abortPerMillion: 0 } })],
   }] }] };
-  const host = await ProxyWasmHost.load(wasm, { pluginConfig: encodeFilterConfig(config), workers: 4 });
+  const host = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config), workers: 4 });
   const spec = (i: number) => ({ headers: twentyHeaders("f.example.com", "/", []), worker: i % 4 });
   for (let i = 0; i < 100; i++) host.request(spec(i)); // fault path warmed up (delayed, then resumed)
   host.advance(1100);

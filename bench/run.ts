@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
-import { ProxyWasmHost, serializePairs } from "../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost, serializePairs } from "../host/harness/index.ts";
 import { LeanHost } from "./lean-host.ts";
 import { encodeFilterConfig } from "../host/config/encode.ts";
 import { syntheticTable, twentyHeaders } from "./synthetic.ts";
@@ -45,7 +45,7 @@ function median(values: number[]): number {
 async function routingCase(routes: number, longRun: boolean): Promise<number> {
   const table = syntheticTable(routes, 42);
   const bytes = encodeFilterConfig(table.config);
-  const host = await ProxyWasmHost.load(WASM, { pluginConfig: bytes });
+  const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: bytes });
   if (!host.configured.every(Boolean)) throw new Error(`config of ${routes} routes refused: ${host.logs.map((l) => l.message).join("; ")}`);
   // The same bytes would get the live plugin back (no on_configure, as in Envoy): alternate
   // with a copy that differs in one global word so that each update is a real configure.
@@ -114,7 +114,7 @@ async function configUpdates(): Promise<void> {
   const table = syntheticTable(10, 7);
   const plain = { headers: twentyHeaders(table.probe.authority, table.probe.path, table.probe.headers) };
   const big = { headers: [...plain.headers, ["x-big", "v".repeat(60_000)]] as Array<[string, string]> };
-  const host = await ProxyWasmHost.load(WASM, { pluginConfig: a });
+  const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: a });
   const updates = quick ? 20_000 : 100_000;
   let at1000 = 0;
   const start = performance.now();

@@ -59,8 +59,9 @@ export class HostCore {
   private nextToken = 0;
 
   constructor(opts: HostOptions) {
-    this.rootId = opts.rootId ?? "gatewasm";
-    this.pluginName = opts.pluginName ?? this.rootId;
+    // Neutral defaults (an Envoy PluginConfig that leaves them empty); gatewasm's are GATEWASM_PRESET.
+    this.rootId = opts.rootId ?? "";
+    this.pluginName = opts.pluginName ?? "";
     this.vmId = opts.vmId ?? "";
     this.rootIdBytes = encoder.encode(this.rootId);
     this.pluginNameBytes = encoder.encode(this.pluginName);
@@ -72,7 +73,7 @@ export class HostCore {
     if (!HOST_PROFILES.includes(this.profile)) throw new Error(`unknown hostProfile ${String(opts.hostProfile)}`);
     this.tables = PROFILE[this.profile];
     this.monotonicStartNs = opts.monotonicStartNs ?? DEFAULT_MONOTONIC_START_NS;
-    const lvl = LOG_LEVEL_NAMES.indexOf(opts.logLevel ?? "info");
+    const lvl = LOG_LEVEL_NAMES.indexOf(opts.logLevel ?? "trace");
     if (lvl < 0) throw new Error(`unknown logLevel ${String(opts.logLevel)}`);
     this.logLevel = lvl;
     this.seed = (opts.seed ?? 1) >>> 0;

@@ -1,6 +1,7 @@
 // gatewasm harness: a proxy-wasm ABI 0.2.1 host on Node's WebAssembly that behaves like Envoy.
 export { ProxyWasmHost, PendingRequest, ProxyWasmLoadError, checkModule } from "./host.ts";
 export { Worker } from "./worker.ts";
+export { GATEWASM_PRESET } from "./presets.ts";
 export { Stream } from "./stream.ts";
 export { HeaderMap } from "./header-map.ts";
 export { parsePairs, serializePairs, pairsByteLength, writePairs } from "./pairs.ts";

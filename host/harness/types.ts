@@ -8,9 +8,9 @@ export type HeadersInput = ReadonlyArray<readonly [string, string]> | Record<str
 export type BodyInput = string | Uint8Array;
 
 export interface HostOptions {
-  /** Envoy PluginConfig.root_id; answered as `plugin_root_id`. Default "gatewasm". */
+  /** Envoy PluginConfig.root_id; answered as `plugin_root_id`. Default "" (gatewasm: GATEWASM_PRESET). */
   rootId?: string;
-  /** PluginConfig.name; answered as `plugin_name`. Default: rootId. */
+  /** PluginConfig.name; answered as `plugin_name`. Default "". */
   pluginName?: string;
   /** VmConfig.vm_id; answered as `plugin_vm_id`, keys shared data and queues. Default "". */
   vmId?: string;
@@ -31,7 +31,10 @@ export interface HostOptions {
    * Envoy 1.36.4) or "cpp-host-main" (more WASI functions, poll_oneoff answers 0 events).
    */
   hostProfile?: HostProfile;
-  /** Level returned by proxy_get_log_level; lower-level logs are dropped like Envoy does. Default "info". */
+  /**
+   * Level returned by proxy_get_log_level; lower-level logs are dropped like Envoy does. Default
+   * "trace" (everything; a default Envoy runs at "info", as GATEWASM_PRESET does).
+   */
   logLevel?: LogLevelName;
   /** Static properties ("a.b" or NUL-joined names). */
   properties?: Record<string, PropertyValue>;

@@ -1,7 +1,7 @@
 // `gatewasm simulate`: runs the real filter module in the harness with a compiled
 // configuration and explains the decision for one request (or counts them over many).
 import { fileURLToPath } from "node:url";
-import { ProxyWasmHost, type RequestResult, type UpstreamRequest, type UpstreamSpec } from "../harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost, type RequestResult, type UpstreamRequest, type UpstreamSpec } from "../harness/index.ts";
 import type { FilterConfig, Route, RouteTable, VirtualHost } from "../config/model.ts";
 import { DEFAULT_POLICY_HEADER } from "../config/policies.ts";
 import type { CompiledGateway } from "../pipeline.ts";
@@ -77,6 +77,7 @@ export class Simulator {
 
   static async create(compiled: CompiledGateway, options: { seed?: number; wasm?: string | Uint8Array } = {}): Promise<Simulator> {
     const host = await ProxyWasmHost.load(options.wasm ?? DEFAULT_WASM, {
+      ...GATEWASM_PRESET,
       pluginConfig: compiled.bytes,
       seed: options.seed ?? 1,
       logLevel: "debug",

@@ -1,7 +1,7 @@
 // Fault injection through the real module: Envoy's fault filter semantics
 // (source/extensions/filters/http/fault/fault_filter.cc; ../shared/docs/istio-semantics.md §7.2).
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost, type PendingRequest } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost, type PendingRequest } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { GET, fault, forwardRoute, singleHostConfig } from "../support/configs.ts";
 import { WASM } from "../support/simulate.ts";
@@ -11,7 +11,7 @@ const TICK_MS = 10; // assembly/fault/injector.ts FAULT_TICK_MS
 
 async function hostWith(f: ReturnType<typeof fault>, options: { seed?: number; workers?: number; maxActiveFaults?: number } = {}): Promise<ProxyWasmHost> {
   const config = singleHostConfig([forwardRoute(CLUSTER, { fault: f })], options.maxActiveFaults ? { maxActiveFaults: options.maxActiveFaults } : {});
-  const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(config), seed: options.seed ?? 1, workers: options.workers ?? 1 });
+  const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config), seed: options.seed ?? 1, workers: options.workers ?? 1 });
   expect(host.configured.every(Boolean)).toBe(true);
   return host;
 }
@@ -92,7 +92,7 @@ describe("§7.2 delay", () => {
       forwardRoute(CLUSTER, { path: { kind: "prefix", value: "/slow", ignoreCase: false }, fault: fault({ delayMs: 1000, delayPerMillion: 1_000_000 }) }),
       forwardRoute("outbound|80||fast.default.svc.cluster.local"),
     ]);
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(config) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config) });
     const slow = host.send({ headers: GET.map(([k, v]) => [k, k === ":path" ? "/slow" : v] as [string, string]) });
     const fast = host.request({ headers: GET });
     expect(slow.done).toBe(false);

@@ -4,7 +4,7 @@
 // cpp-host include/proxy-wasm/wasm.h ~PluginHandleBase → WasmBase::startShutdown), and the fault
 // filter ends a delay with the abort draw, then the router (fault_filter.cc postDelayInjection).
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import type { Route } from "../../host/config/model.ts";
 import { GET, fault, forwardRoute, singleHostConfig } from "../support/configs.ts";
@@ -23,7 +23,7 @@ const missingCluster = (f: ReturnType<typeof fault>): Route => {
 async function delayedHost(route: Route): Promise<{ host: ProxyWasmHost; same: Uint8Array; other: Uint8Array }> {
   const same = encodeFilterConfig(singleHostConfig([route]));
   const other = encodeFilterConfig(singleHostConfig([forwardRoute("outbound|80||b.ns.svc.cluster.local")], { maxActiveFaults: 7 }));
-  const host = await ProxyWasmHost.load(WASM, { pluginConfig: same });
+  const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: same });
   expect(host.configured).toEqual([true]);
   return { host, same, other };
 }
@@ -111,7 +111,7 @@ describe("issue 9.4: linear memory is flat over configuration updates (accepted 
     const a = encodeFilterConfig(singleHostConfig([rewriting("outbound|80||a.ns.svc.cluster.local")]));
     const b = encodeFilterConfig(singleHostConfig([rewriting("outbound|80||b.ns.svc.cluster.local")]));
     const refused = a.slice(0, a.length - 8);
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: a });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: a });
     const big: Array<[string, string]> = [...GET, ["x-big", "v".repeat(60_000)]];
     const round = (i: number): void => {
       host.configure(i % 3 === 2 ? refused : i % 2 === 0 ? b : a);

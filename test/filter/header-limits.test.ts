@@ -4,7 +4,7 @@
 // header, nor lose header operations. Envoy's default limit is 100 request headers
 // (max_request_headers_count); operators raise it.
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import type { Route } from "../../host/config/model.ts";
 import { GET, forwardRoute, singleHostConfig } from "../support/configs.ts";
@@ -32,7 +32,7 @@ const withHeaders = (n: number, extra: Array<[string, string]> = []): Array<[str
 describe("issue 9.5: many request headers never drop the decision or header operations", () => {
   for (const n of [100, 1022, 1023, 1024]) {
     it(`${n} request headers (client cluster header among them), rewriting route: path, operations, policy and cluster all applied`, async () => {
-      const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
+      const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
       const r = host.request({ headers: withHeaders(n, [["x-gatewasm-cluster", "outbound|1||evil"]]) });
       const up = r.upstreamRequest!.headers;
       const values = (k: string) => up.filter(([key]) => key === k).map(([, v]) => v);
@@ -47,13 +47,13 @@ describe("issue 9.5: many request headers never drop the decision or header oper
   }
 
   it("1,024 headers, plain route: the cluster header replaces the client's value", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(singleHostConfig([forwardRoute(A)])) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(singleHostConfig([forwardRoute(A)])) });
     const r = host.request({ headers: withHeaders(1024, [["x-gatewasm-cluster", "outbound|1||evil"]]) });
     expect(r.upstreamRequest!.headers.filter(([k]) => k === "x-gatewasm-cluster")).toEqual([["x-gatewasm-cluster", A]]);
   });
 
   it("a rewritten map over 1 MiB is still forwarded with every edit and the decision", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
     const r = host.request({ headers: [...GET, ["x-big", "b".repeat(1024 * 1024)]] });
     const up = r.upstreamRequest!.headers;
     expect(up.find(([k]) => k === "x-gatewasm-cluster")?.[1]).toBe(A);
@@ -61,7 +61,7 @@ describe("issue 9.5: many request headers never drop the decision or header oper
   });
 
   it("more than 1,024 request headers: the filter fails closed (503), nothing goes upstream", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(singleHostConfig([rewriting()])) });
     const r = host.request({ headers: withHeaders(1025, [["x-gatewasm-cluster", "outbound|1||evil"]]) });
     expect(r.upstreamRequest).toBeNull();
     expect(r.localReply?.status).toBe(503);

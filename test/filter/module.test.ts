@@ -1,7 +1,7 @@
 // The built module as Envoy sees it: what it imports and exports, its root id, and how it
 // treats configurations (proxy-wasm ABI 0.2.1; ../shared/docs/proxy-wasm.md §1.1, §1.2, §1.11).
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { ROOT_ID, type FilterConfig } from "../../host/config/model.ts";
 import { buildEnvoyFilter } from "../../host/rollout/envoyfilter.ts";
@@ -62,9 +62,9 @@ describe("the built module (build/gatewasm.wasm)", () => {
     const ef = buildEnvoyFilter(EMPTY, encodeFilterConfig(EMPTY), [], { name: "g", namespace: "istio-system", selector: { istio: "ingressgateway" }, wasmPath: "/x.wasm" });
     const filter = JSON.stringify(ef);
     expect(filter).toContain(`"root_id":"${ROOT_ID}"`);
-    const ours = await ProxyWasmHost.load(WASM, { rootId: ROOT_ID, pluginConfig: encodeFilterConfig(EMPTY) });
+    const ours = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(EMPTY) });
     expect(ours.configured).toEqual([true]);
-    const other = await ProxyWasmHost.load(WASM, { rootId: "traffic_mgmt", pluginConfig: encodeFilterConfig(EMPTY) });
+    const other = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, rootId: "traffic_mgmt", pluginConfig: encodeFilterConfig(EMPTY) });
     expect(other.configured).toEqual([false]);
     expect(other.logs.some((l) => l.levelName === "error" && l.message.includes("root_id"))).toBe(true);
   });
@@ -87,7 +87,7 @@ describe("configuration handling (on_configure)", () => {
 
   // Seeded byte-flip fuzz of a valid configuration: the module must refuse or accept, never trap.
   it("a malformed configuration is refused with a clear log line and the previous one keeps serving", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(routed) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(routed) });
     expect(host.configured).toEqual([true]);
     expect(clusterOf(host)).toBe("outbound|80||a.ns.svc.cluster.local");
     for (const bad of [new Uint8Array(), new TextEncoder().encode('{"version":1}'), encodeFilterConfig(routed).slice(0, 100)]) {
@@ -104,7 +104,7 @@ describe("configuration handling (on_configure)", () => {
     let state = seed >>> 0;
     const next = () => { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state; };
     const valid = encodeFilterConfig(routed);
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: valid });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: valid });
     let refused = 0;
     for (let i = 0; i < 300; i++) {
       const bytes = valid.slice();
@@ -120,7 +120,7 @@ describe("configuration handling (on_configure)", () => {
   });
 
   it("without a configuration no request is forwarded (503), so a client header cannot route", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: new Uint8Array([1, 2, 3]) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: new Uint8Array([1, 2, 3]) });
     expect(host.configured).toEqual([false]);
     const r = host.request({ headers: [...request.headers, ["x-gatewasm-cluster", "outbound|80||admin.internal"]] });
     expect(r.upstreamRequest).toBeNull();

@@ -2,7 +2,7 @@
 // the invariants of docs/config-format.md "Invariants" one by one (each mutation below breaks
 // exactly one and must be refused, the previous configuration serving on).
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { G, NONE, RouteF, Section, TrieF, VHostF } from "../../host/config/layout.ts";
 import type { Route } from "../../host/config/model.ts";
@@ -20,7 +20,7 @@ function prefixRewrite(prefix: string, rewrite: string): Route {
 }
 
 async function refusedAndServing(good: Uint8Array, bad: Uint8Array, reason: RegExp): Promise<ProxyWasmHost> {
-  const host = await ProxyWasmHost.load(WASM, { pluginConfig: good });
+  const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: good });
   expect(host.configured).toEqual([true]);
   expect(host.configure(bad)).toEqual([false]);
   expect(host.logsAt("error").at(-1)).toMatch(reason);

@@ -8,7 +8,7 @@
 // Oracle: the VM never traps; every request completes (delays driven by the clock); anything
 // that reaches the upstream carries exactly one cluster header, never a client-chosen value.
 import { readFileSync } from "node:fs";
-import { ProxyWasmHost, type PendingRequest } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost, type PendingRequest } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { G, NONE, Section } from "../../host/config/layout.ts";
 import { mulberry32 } from "../../host/util/mulberry32.ts";
@@ -98,7 +98,7 @@ class RequestTarget {
   hosts: ProxyWasmHost[] = [];
   static async create(): Promise<RequestTarget> {
     const t = new RequestTarget();
-    for (const bytes of CORPUS) t.hosts.push(await ProxyWasmHost.load(WASM, { pluginConfig: bytes, seed: 1 }));
+    for (const bytes of CORPUS) t.hosts.push(await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: bytes, seed: 1 }));
     return t;
   }
 }
@@ -107,7 +107,7 @@ async function requestTrial(t: RequestTarget, seed: number, index: number, s: St
   const rng = trialRng(seed, index);
   const which = index % CORPUS.length;
   let host = t.hosts[which]!;
-  if (host.isFailed()) host = t.hosts[which] = await ProxyWasmHost.load(WASM, { pluginConfig: CORPUS[which]!, seed });
+  if (host.isFailed()) host = t.hosts[which] = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: CORPUS[which]!, seed });
   const names = internalHeaders(CORPUS[which]!);
   const internal = [names.cluster, names.policy];
   const pending: Array<{ p: PendingRequest; where: string }> = [];
@@ -257,7 +257,7 @@ class ConfigTarget {
   serving: Uint8Array = CORPUS[0]!;
   static async create(seed: number): Promise<ConfigTarget> {
     const t = new ConfigTarget();
-    t.host = await ProxyWasmHost.load(WASM, { pluginConfig: CORPUS[0]!, seed });
+    t.host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: CORPUS[0]!, seed });
     return t;
   }
 }
@@ -269,7 +269,7 @@ async function configTrial(t: ConfigTarget, seed: number, index: number, s: Stat
   const steps: string[] = [];
   for (let m = 1 + int(rng, 3); m > 0; m--) steps.push(mutate(rng, b));
   const where = `configs seed ${seed} trial ${index} [${steps.join("; ")}]`;
-  if (t.host.isFailed()) { t.host = await ProxyWasmHost.load(WASM, { pluginConfig: CORPUS[0]!, seed }); t.serving = CORPUS[0]!; }
+  if (t.host.isFailed()) { t.host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: CORPUS[0]!, seed }); t.serving = CORPUS[0]!; }
   const host = t.host;
   s.configs++;
   const [accepted] = host.configure(b.bytes);

@@ -6,12 +6,12 @@ import { ROOT } from "../support/test-module.ts";
 test("README harness example", async () => {
   process.chdir(ROOT); // the README's paths are relative to the project root
   // --- README example start
-  const { ProxyWasmHost } = await import("../../host/harness/index.ts");
+  const { GATEWASM_PRESET, ProxyWasmHost } = await import("../../host/harness/index.ts");
   const { compileInputs } = await import("../../host/pipeline.ts");
 
   const { compiled } = compileInputs([{ path: "examples/storefront" }]);
-  const host = await ProxyWasmHost.load("build/gatewasm.wasm", { // or any proxy-wasm module
-    rootId: "gatewasm",
+  const host = await ProxyWasmHost.load("build/gatewasm.wasm", {
+    ...GATEWASM_PRESET, // root_id/name/vm_id "gatewasm", log level info
     pluginConfig: compiled!.bytes,
     workers: 2,
     seed: 7,
