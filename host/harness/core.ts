@@ -4,9 +4,9 @@ import {
   ABI_0_2_1, HOST_PROFILES, LOG_LEVEL_NAMES, PROFILE, type AbiVersion, type HostProfile, type ProfileTables,
 } from "./abi.ts";
 import { MetricStore } from "./metrics.ts";
-import { encodePropertyTable, type PropertyValue } from "./properties.ts";
+import { encodePropertyTable, type PropertyList, type PropertyValue } from "./properties.ts";
 import { SharedDataStore, SharedQueueStore } from "./shared.ts";
-import type { HostOptions, HttpCallRecord, LogEntry } from "./types.ts";
+import type { HostCallHook, HostOptions, HttpCallRecord, LogEntry } from "./types.ts";
 
 const encoder = new TextEncoder();
 
@@ -52,6 +52,8 @@ export class HostCore {
   readonly clusters: Set<string>;
   readonly staticProperties: Map<string, Uint8Array>;
   readonly foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | void>;
+  /** Fault injection (HostCallHook): null runs every host call. */
+  onHostCall: HostCallHook | null;
   /** Callouts not answered yet, oldest first. */
   readonly pendingHttpCalls: HttpCallRecord[] = [];
   /** Every callout the module made. */
@@ -81,8 +83,9 @@ export class HostCore {
     this.nowMs = this.startMs = opts.startTimeMs ?? DEFAULT_START_TIME_MS;
     this.clusters = new Set(opts.clusters ?? []);
     this.environment = Object.entries(opts.environment ?? {}).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
-    this.staticProperties = encodePropertyTable(opts.properties) ?? new Map();
+    this.staticProperties = encodePropertyTable(opts.properties, opts.propertyList) ?? new Map();
     this.foreignFunctions = new Map(Object.entries(opts.foreignFunctions ?? {}));
+    this.onHostCall = opts.onHostCall ?? null;
   }
 
   nowNs(): bigint {
@@ -110,13 +113,17 @@ export class HostCore {
     return ++this.nextToken;
   }
 
-  recordHttpCall(c: HttpCallRecord): void {
+  /** The VM each callout came from (answers go back to it; a dropped canary's are discarded). */
+  readonly httpCallVm = new WeakMap<HttpCallRecord, { role: string }>();
+
+  recordHttpCall(c: HttpCallRecord, vm: { role: string }): void {
+    this.httpCallVm.set(c, vm);
     this.pendingHttpCalls.push(c);
     this.httpCallLog.push(c);
   }
 
-  encodeProperties(p: Record<string, PropertyValue>): Map<string, Uint8Array> {
-    return encodePropertyTable(p)!;
+  encodeProperties(p: Record<string, PropertyValue> | undefined, list?: PropertyList): Map<string, Uint8Array> | null {
+    return encodePropertyTable(p, list);
   }
 }
 

@@ -4,6 +4,7 @@
 //   on_response_headers → body → trailers → on_log → on_done → on_delete
 // (envoy conn_manager_impl.cc doDeferredStreamDestroy: log, then destroyFilters).
 import { HeaderMap } from "./header-map.ts";
+import { displayPath, pathSegments } from "./properties.ts";
 import { clientLocalReply, isGrpcRequest } from "./local-reply.ts";
 import { HOST_CALL_NAMES } from "./abi.ts";
 import { bytes, isHeadersContinue, type Stream } from "./stream.ts";
@@ -63,7 +64,9 @@ export class Flow {
     this.reqMap = HeaderMap.from(spec.headers);
     this.reqBody = spec.body === undefined ? null : bytes(spec.body);
     this.reqTrailers = spec.trailers === undefined ? null : HeaderMap.from(spec.trailers);
-    if (spec.properties) this.stream.properties = worker.host.encodeProperties(spec.properties);
+    if (spec.properties || spec.propertyList) {
+      this.stream.properties = worker.host.encodeProperties(spec.properties, spec.propertyList);
+    }
   }
 
   get finished(): boolean {
@@ -324,7 +327,8 @@ export class Flow {
       hostCalls,
       logs: s.logs,
       actions: s.actions,
-      propertyReads: s.propertyReads,
+      propertyReads: s.propertyReads.map(displayPath),
+      propertyReadPaths: s.propertyReads.map(pathSegments),
       foreignCalls: s.foreignCalls,
     };
   }

@@ -10,8 +10,20 @@ export class HeaderMap {
     this.pairs = pairs;
   }
 
-  /** Builds a map from caller input, lower-casing keys like Envoy's codecs do. */
-  static from(input: Iterable<readonly [string, string]> | Record<string, string>): HeaderMap {
+  /**
+   * A map taken verbatim: keys keep their case, pairs their order (pseudo-headers wherever they
+   * are). Pass it as request/response headers for a map no Envoy codec would produce.
+   */
+  static raw(pairs: Iterable<readonly [string, string]>): HeaderMap {
+    return new HeaderMap([...pairs].map(([k, v]) => [k, v] as HeaderPair));
+  }
+
+  /**
+   * Builds a map from caller input as Envoy's codecs leave it: keys lower-cased, pseudo-headers
+   * before ordinary headers, order otherwise kept. A HeaderMap (e.g. `HeaderMap.raw`) is copied verbatim.
+   */
+  static from(input: Iterable<readonly [string, string]> | Record<string, string> | HeaderMap): HeaderMap {
+    if (input instanceof HeaderMap) return input.clone();
     const map = new HeaderMap();
     const it = Symbol.iterator in (input as object)
       ? (input as Iterable<readonly [string, string]>)

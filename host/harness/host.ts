@@ -11,11 +11,29 @@ import { HeaderMap } from "./header-map.ts";
 import { VmMetrics, type Metric } from "./metrics.ts";
 import { bytes } from "./stream.ts";
 import { Worker } from "./worker.ts";
-import type { HttpCallAnswer, HttpCallRecord, HostOptions, RequestResult, RequestSpec } from "./types.ts";
+import { createHash } from "node:crypto";
+import type {
+  HttpCallAnswer, HttpCallRecord, HostOptions, LogEntry, RequestResult, RequestSpec, VmCallRecord, VmRole,
+} from "./types.ts";
 
-/** The module cannot be loaded the way Envoy would load it. */
+/**
+ * The module cannot be loaded the way Envoy would load it. `logs` holds what the module logged
+ * before it failed (a Go panic's text, a C++ CHECK line), also quoted at the end of the message;
+ * `boot` every VM call made while loading.
+ */
 export class ProxyWasmLoadError extends Error {
   override name = "ProxyWasmLoadError";
+  constructor(message: string, readonly logs: LogEntry[] = [], readonly boot: VmCallRecord[] = []) {
+    super(message + quoteLogs(logs));
+  }
+}
+
+/** The module's last words: its warn-and-above lines (else its last lines), at most 20. */
+function quoteLogs(logs: readonly LogEntry[]): string {
+  if (logs.length === 0) return "";
+  const loud = logs.filter((l) => l.level >= 3);
+  const pick = (loud.length > 0 ? loud : logs).slice(-20);
+  return "\nmodule logs:\n" + pick.map((l) => `  [${l.levelName}] ${l.message}`).join("\n");
 }
 
 /** A request that may still be paused (host.send). */
@@ -81,17 +99,41 @@ export function checkModule(module: WebAssembly.Module, profile: HostProfile = "
   return abi as AbiVersion;
 }
 
+/** cpp-host keys plugins by a SHA-256 of their configuration (c932df1); name and root_id are fixed per host. */
+function pluginKey(config: Uint8Array): string {
+  return createHash("sha256").update(config).digest("hex");
+}
+
 export class ProxyWasmHost extends HostCore {
   readonly workers: Worker[] = [];
   /** on_configure result per worker (false: the plugin refused its configuration). */
   configured: boolean[] = [];
+  /** Every VM call made while loading: base VM start, canary, each worker's start and plugin. */
+  readonly boot: VmCallRecord[] = [];
+  /** The VM calls of the last `configure()` (canary and workers). */
+  lastUpdate: VmCallRecord[] = [];
+  /** Envoy's base VM on the main thread: instantiated and started, never configured (cpp-host createWasm). */
+  base: Worker | null = null;
+  private module!: WebAssembly.Module;
+  private readonly useCanary: boolean;
+  /** cpp-host plugin_canary_cache_: canary verdict per plugin key (SHA-256 of the configuration, c932df1). */
+  private readonly canaryCache = new Map<string, boolean>();
   private rr = 0;
 
   private constructor(opts: HostOptions) {
     super(opts);
+    this.useCanary = opts.canary ?? true;
   }
 
-  /** Compiles once, then starts every worker VM: start phase, root context, vm_start, configure. */
+  /**
+   * Loads a module as Envoy does (envoy source/extensions/common/wasm/wasm.cc createWasm →
+   * cpp-host createWasm, getOrCreateThreadLocalPlugin): the base VM on the main thread is
+   * instantiated and started (`_initialize`/`main`/`_start`); a canary clone is started and gets
+   * the plugin (root context, on_vm_start, on_configure) and is dropped; then every worker VM is
+   * instantiated, started, and gets its own root context, on_vm_start and on_configure. A module
+   * that fails to start, or whose on_vm_start returns 0, is a load error; a refused configuration
+   * is not (`configured`: the workers then serve nothing — fail closed/open).
+   */
   static async load(wasm: Uint8Array | string, opts: HostOptions = {}): Promise<ProxyWasmHost> {
     const code = typeof wasm === "string" ? new Uint8Array(await readFile(wasm)) : wasm;
     let module: WebAssembly.Module;
@@ -102,41 +144,127 @@ export class ProxyWasmHost extends HostCore {
     }
     const host = new ProxyWasmHost(opts);
     host.abiVersion = checkModule(module, host.profile);
-    const n = opts.workers ?? 1;
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(host, i, new VmMetrics(host.stats));
-      try {
-        w.instantiate(module);
-      } catch (e) {
-        throw new ProxyWasmLoadError(`worker ${i}: ${(e as Error).message}`);
-      }
-      w.startVm();
-      if (w.failed) throw new ProxyWasmLoadError(`worker ${i}: VM start failed: ${w.trapMessage}`);
-      const root = w.createRootContext(true);
-      w.rootContextId = root.id;
-      if (w.failed) throw new ProxyWasmLoadError(`worker ${i}: ${w.trapMessage}`);
-      const ok = w.configure(root, host.pluginConfig);
-      if (ok) w.activateRoot(root.id, host.pluginConfig);
-      host.configured.push(ok);
-      host.workers.push(w);
+    host.module = module;
+    host.base = host.startVm("base", -1, host.boot);
+    let accepted = true;
+    if (host.useCanary) {
+      const verdict = host.canaryVerdict(host.pluginConfig, host.boot);
+      if (verdict === "start failed") host.loadError("canary VM: Failed to start base Wasm");
+      accepted = verdict === "accepted";
     }
+    const n = opts.workers ?? 1;
+    for (let i = 0; i < n; i++) host.addWorkerVm(accepted);
     host.settle();
     return host;
   }
 
   /**
-   * A new plugin configuration for every worker (an Envoy config update). As in cpp-host
-   * `getOrCreateThreadLocalPlugin`, plugins are cached by a key that includes the configuration
-   * bytes: bytes a live root context already accepted get that root back (no new root context,
-   * no on_configure). Otherwise a new root context gets on_context_create + on_configure; if it
-   * accepts, new streams use it and the old root context retires: it keeps its streams, timer
-   * and configuration until its last stream is gone (each Envoy stream holds the plugin handle),
-   * then gets on_done (→ on_delete, or waits for proxy_done). If it refuses, the old one keeps
-   * serving (Envoy NACKs the update) and the refused root context is shut down at once (Envoy
-   * checks a configuration on a canary VM, destroyed with its root contexts).
+   * A worker VM added now (Envoy creates one per worker thread from the base VM): instantiated,
+   * started and — if the current configuration was accepted — given its plugin. Returns it.
+   */
+  addWorker(): Worker {
+    const accepted = this.useCanary
+      ? this.canaryCache.get(pluginKey(this.pluginConfig)) !== false
+      : this.workers.some((w) => w.pluginReady) || this.workers.length === 0;
+    this.lastUpdate = [];
+    const w = this.addWorkerVm(accepted, this.lastUpdate);
+    this.settle();
+    return w;
+  }
+
+  private addWorkerVm(accepted: boolean, recorder: VmCallRecord[] = this.boot): Worker {
+    const i = this.workers.length;
+    const w = this.startVm("worker", i, recorder);
+    this.workers.push(w);
+    this.configured.push(false);
+    if (!accepted) return w;
+    w.recorder = recorder;
+    try {
+      const { ctx, ok: started } = w.startRoot();
+      // cpp-host getOrCreateThreadLocalPlugin: "Failed to start thread-local Wasm".
+      if (!started) {
+        if (!w.failed) w.markFailed("Failed to start thread-local Wasm");
+        this.loadError(`worker ${i}: ${w.trapMessage}`);
+      }
+      w.rootContextId = ctx.id;
+      const ok = w.configure(ctx, this.pluginConfig);
+      if (ok) w.activateRoot(ctx.id, this.pluginConfig);
+      this.configured[i] = ok;
+    } finally {
+      w.recorder = null;
+    }
+    return w;
+  }
+
+  /** A VM instantiated from the module and started (cpp-host WasmBase::initialize → startVm). */
+  private startVm(role: VmRole, index: number, recorder: VmCallRecord[]): Worker {
+    const w = new Worker(this, index, new VmMetrics(this.stats), role);
+    const label = role === "worker" ? `worker ${index}` : `${role} VM`;
+    try {
+      w.instantiate(this.module);
+    } catch (e) {
+      this.loadError(`${label}: ${(e as Error).message}`);
+    }
+    w.recorder = recorder;
+    try {
+      w.startVm();
+    } finally {
+      w.recorder = null;
+    }
+    if (w.failed) this.loadError(`${label}: VM start failed: ${w.trapMessage}`);
+    return w;
+  }
+
+  /**
+   * cpp-host WasmHandleBase::canary: a fresh VM from the module is started, gets the plugin
+   * (root context, on_vm_start, on_configure) and is dropped without on_done; the verdict is
+   * cached per plugin key, so the same bytes are never checked twice.
+   */
+  private canaryVerdict(config: Uint8Array, recorder: VmCallRecord[]): "accepted" | "refused" | "start failed" {
+    const key = pluginKey(config);
+    const cached = this.canaryCache.get(key);
+    if (cached !== undefined) return cached ? "accepted" : "refused";
+    const c = this.startVm("canary", -1, recorder);
+    c.recorder = recorder;
+    let verdict: "accepted" | "refused" | "start failed";
+    try {
+      const { ctx, ok: started } = c.startRoot();
+      if (!started) verdict = "start failed";
+      else verdict = c.configure(ctx, config) ? "accepted" : "refused";
+    } finally {
+      c.recorder = null;
+    }
+    // Dropped with its root context: its pending callouts and timers go with it.
+    for (let i = this.pendingHttpCalls.length - 1; i >= 0; i--) {
+      if (this.httpCallVm.get(this.pendingHttpCalls[i]!) === c) this.pendingHttpCalls.splice(i, 1);
+    }
+    if (verdict !== "start failed") this.canaryCache.set(key, verdict === "accepted");
+    return verdict;
+  }
+
+  private loadError(message: string): never {
+    throw new ProxyWasmLoadError(message, this.logs.slice(), this.boot.slice());
+  }
+
+  /**
+   * A new plugin configuration for every worker (an Envoy config update). First the canary
+   * (cached per configuration bytes): if it refuses, Envoy NACKs the update and no worker VM
+   * sees it — every entry is false and the old root contexts keep serving. Then per worker, as
+   * in cpp-host `getOrCreateThreadLocalPlugin`: bytes a live root context already accepted get
+   * that root back (no new root context, no on_configure); otherwise a new root context gets
+   * on_context_create, on_vm_start and on_configure; if it accepts, new streams use it and the
+   * old root context retires: it keeps its streams, timer and configuration until its last
+   * stream is gone (each Envoy stream holds the plugin handle), then gets on_done (→ on_delete,
+   * or waits for proxy_done). A worker VM that refuses what the canary accepted (its state
+   * differs from a fresh VM's) keeps its old root context and shuts the refused one down.
    */
   configure(config: Uint8Array | string): boolean[] {
     const bytesCfg = toBytes(config);
+    this.lastUpdate = [];
+    if (this.useCanary && this.canaryVerdict(bytesCfg, this.lastUpdate) !== "accepted") {
+      this.settle();
+      return this.workers.map(() => false);
+    }
     const out: boolean[] = [];
     for (const w of this.workers) {
       if (w.failed) {
@@ -149,10 +277,18 @@ export class ProxyWasmHost extends HostCore {
         out.push(true);
         continue;
       }
-      const root = w.createRootContext(false);
-      const ok = w.configure(root, bytesCfg);
-      if (ok) w.activateRoot(root.id, bytesCfg);
-      else w.shutdownRoot(root.id);
+      w.recorder = this.lastUpdate;
+      let ok = false;
+      let root: number;
+      try {
+        const started = w.startRoot();
+        root = started.ctx.id;
+        ok = started.ok && w.configure(started.ctx, bytesCfg);
+      } finally {
+        w.recorder = null;
+      }
+      if (ok) w.activateRoot(root, bytesCfg);
+      else w.shutdownRoot(root);
       out.push(ok);
     }
     this.pluginConfig = bytesCfg;
@@ -269,6 +405,7 @@ export class ProxyWasmHost extends HostCore {
   private answerHttpCall(rec: HttpCallRecord, answer: HttpCallAnswer | "fail"): void {
     const i = this.pendingHttpCalls.indexOf(rec);
     if (i >= 0) this.pendingHttpCalls.splice(i, 1);
+    if (this.httpCallVm.get(rec) !== this.workers[rec.worker]) return; // the canary that made it is gone
     const w = this.workers[rec.worker]!;
     if (answer === "fail") {
       w.deliverHttpCallResponse(rec.rootContextId, rec.token, null);

@@ -5,7 +5,7 @@ export { GATEWASM_PRESET } from "./presets.ts";
 export { Stream } from "./stream.ts";
 export { HeaderMap } from "./header-map.ts";
 export { parsePairs, serializePairs, pairsByteLength, writePairs } from "./pairs.ts";
-export { encodeProperty, propertyPath } from "./properties.ts";
+export { encodeProperty, propertyPath, pathSegments } from "./properties.ts";
 export { clientLocalReply, httpToGrpcStatus } from "./local-reply.ts";
 export { FAIL_STREAM_DETAILS } from "./flow.ts";
 export {

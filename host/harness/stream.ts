@@ -52,6 +52,7 @@ export class Stream {
   // Observations.
   readonly counts = new Uint32Array(HOST_CALL_NAMES.length);
   readonly logs: LogEntry[] = [];
+  /** Wire paths (NUL-joined) read during this stream. */
   readonly propertyReads: string[] = [];
   readonly foreignCalls: string[] = [];
   readonly actions: Array<{ callback: string; action: number }> = [];

@@ -1,10 +1,16 @@
 // Public types of the harness API.
 import type { HeaderPair } from "./pairs.ts";
-import type { PropertyValue } from "./properties.ts";
+import type { PropertyList, PropertyPathInput, PropertyValue } from "./properties.ts";
+import type { HeaderMap } from "./header-map.ts";
 import type { HostProfile, LogLevelName } from "./abi.ts";
 
-export type { HeaderPair, PropertyValue, LogLevelName, HostProfile };
-export type HeadersInput = ReadonlyArray<readonly [string, string]> | Record<string, string>;
+export type { HeaderPair, PropertyValue, PropertyList, PropertyPathInput, LogLevelName, HostProfile };
+/**
+ * Headers a test hands the host. Pairs and records are normalised as Envoy's codecs leave a map
+ * (keys lower-cased, pseudo-headers first, order otherwise kept); a `HeaderMap.raw(pairs)` is taken
+ * verbatim (copied per request) — for maps no Envoy codec would produce.
+ */
+export type HeadersInput = ReadonlyArray<readonly [string, string]> | Record<string, string> | HeaderMap;
 export type BodyInput = string | Uint8Array;
 
 export interface HostOptions {
@@ -36,12 +42,21 @@ export interface HostOptions {
    * "trace" (everything; a default Envoy runs at "info", as GATEWASM_PRESET does).
    */
   logLevel?: LogLevelName;
-  /** Static properties ("a.b" or NUL-joined names). */
+  /** Static properties: `{ "a.b": v }` ("." separates segments; NUL-joined names are used as is). */
   properties?: Record<string, PropertyValue>;
+  /** Static properties whose paths are segment arrays: `[[["filter_state", "envoy.filters.http.lua"], v]]`. */
+  propertyList?: PropertyList;
   /** WASI environment (Envoy VmConfig.environment_variables.key_values). Default none. */
   environment?: Record<string, string>;
   /** Cluster names proxy_http_call accepts. */
   clusters?: string[];
+  /** Fault injection: see HostCallHook; also settable later as `host.onHostCall`. */
+  onHostCall?: HostCallHook;
+  /**
+   * Check each new configuration on a throwaway canary VM first, as Envoy does (cpp-host
+   * WasmHandleBase::canary). Default true; false configures the worker VMs directly.
+   */
+  canary?: boolean;
   /** Extra foreign functions (Envoy registers clear_route_cache, compress, ...). */
   foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | void>;
 }
@@ -71,6 +86,8 @@ export interface RequestSpec {
   upstream?: UpstreamSpec | ((req: UpstreamRequest) => UpstreamSpec);
   /** Per-request properties, e.g. {"destination.port": 8080n}. */
   properties?: Record<string, PropertyValue>;
+  /** Per-request properties whose paths are segment arrays (a segment may hold dots). */
+  propertyList?: PropertyList;
 }
 
 export interface LocalReply {
@@ -94,14 +111,54 @@ export interface ClientResponse {
   source: ResponseSource;
 }
 
+/** Which VM: a worker's, or one of Envoy's main-thread VMs (the base VM, the configuration canary). */
+export type VmRole = "worker" | "base" | "canary";
+
 export interface LogEntry {
+  /** Worker index; -1 for the main thread's base and canary VMs. */
   worker: number;
+  vm: VmRole;
   level: number;
   levelName: LogLevelName;
   message: string;
-  /** Context whose callback was running (0 outside callbacks). */
+  /** Context the line is charged to: the effective context if the module set one, else the one whose callback ran (0 outside callbacks). */
   contextId: number;
 }
+
+/** One call into a VM outside a stream while booting or updating (start functions, root-context callbacks). */
+export interface VmCallRecord {
+  vm: VmRole;
+  worker: number;
+  /** Export called: "_initialize", "main", "_start", "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_done", ... */
+  callback: string;
+  contextId: number;
+  /** What the export returned (null for a function without a result). */
+  result: number | null;
+  hostCalls: Record<string, number>;
+  logs: LogEntry[];
+  /** The VM failed during this call (v8.cc message), else null. */
+  trap: string | null;
+}
+
+/** A host call as the fault-injection hook sees it. */
+export interface HostCallInfo {
+  /** Import name ("proxy_get_header_map_value", "fd_write", ...). */
+  name: string;
+  /** Import module ("env", "wasi_snapshot_preview1", "wasi_unstable"). */
+  module: string;
+  worker: number;
+  vm: VmRole;
+  /** Context the call acts for (effective context, else the current one). */
+  contextId: number;
+  /** Raw arguments (i64 as bigint). */
+  args: readonly unknown[];
+}
+
+/**
+ * Called before every host call (after the start/malloc restrictions): return a number to make
+ * the import return it without running (a status, or a WASI errno), undefined to run it.
+ */
+export type HostCallHook = (call: HostCallInfo) => number | undefined;
 
 export interface RequestResult {
   /** The stream ran to the end (on_log / on_done / on_delete ran). */
@@ -121,11 +178,14 @@ export interface RequestResult {
   actions: Array<{ callback: string; action: number }>;
   /** Property paths the module read during this request, "."-joined. */
   propertyReads: string[];
+  /** The same reads as segment arrays (unambiguous when a segment holds a dot). */
+  propertyReadPaths: string[][];
   /** Foreign functions the module called ("clear_route_cache", ...). */
   foreignCalls: string[];
 }
 
 export interface HttpCallRecord {
+  /** Worker index; -1 for a callout the canary made (dropped with it). */
   worker: number;
   token: number;
   rootContextId: number;

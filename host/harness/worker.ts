@@ -10,9 +10,8 @@ import {
 import { ENVOY_FOREIGN_FUNCTIONS, deliverForeignResult } from "./foreign.ts";
 import { HeaderMap, lower } from "./header-map.ts";
 import { parsePairs, pairsByteLength, writePairs, type HeaderPair } from "./pairs.ts";
-import { displayPath } from "./properties.ts";
 import type { VmMetrics } from "./metrics.ts";
-import type { LocalReply, LogEntry } from "./types.ts";
+import type { LocalReply, LogEntry, VmCallRecord, VmRole } from "./types.ts";
 import type { HostCore } from "./core.ts";
 import { Stream } from "./stream.ts";
 
@@ -38,7 +37,10 @@ interface Timer {
 type AfterAction = () => void;
 
 export class Worker {
+  /** Worker index (Envoy worker thread); -1 for the main thread's base and canary VMs. */
   readonly index: number;
+  /** "worker", or Envoy's main-thread "base" VM (started only) or "canary" (configured, then dropped). */
+  readonly role: VmRole;
   readonly host: HostCore;
   instance!: WebAssembly.Instance;
   exports!: Record<string, unknown>;
@@ -77,6 +79,9 @@ export class Worker {
   counts: Uint32Array;
   readonly idleCounts: Uint32Array;
   private after: AfterAction[] = [];
+  /** While set, every root-context VM call is recorded here (boot and configuration updates). */
+  recorder: VmCallRecord[] | null = null;
+  private recording: VmCallRecord | null = null;
 
   // Buffers only visible during specific callbacks.
   private pluginConfig: Uint8Array | null = null;
@@ -88,9 +93,10 @@ export class Worker {
   /** Root-context property writes (set_property outside a stream). */
   private readonly rootProps = new Map<string, Uint8Array>();
 
-  constructor(host: HostCore, index: number, metrics: VmMetrics) {
+  constructor(host: HostCore, index: number, metrics: VmMetrics, role: VmRole = "worker") {
     this.host = host;
     this.index = index;
+    this.role = role;
     this.metrics = metrics;
     this.idleCounts = new Uint32Array(HOST_CALL_NAMES.length);
     this.counts = this.idleCounts;
@@ -151,15 +157,33 @@ export class Worker {
     const prevCur = this.current;
     const prevEff = this.effective;
     const prevCounts = this.counts;
+    const prevRec = this.recording;
     this.current = ctx;
     this.effective = null;
-    this.counts = ctx?.stream ? ctx.stream.counts : this.idleCounts;
+    let rec: VmCallRecord | null = null;
+    if (this.recorder !== null && !ctx?.stream) {
+      // Boot/update calls get counts of their own (not on the request path).
+      rec = { vm: this.role, worker: this.index, callback: name, contextId: ctx?.id ?? 0, result: null,
+        hostCalls: {}, logs: [], trap: null };
+      this.recorder.push(rec);
+      this.recording = rec;
+      this.counts = new Uint32Array(HOST_CALL_NAMES.length);
+    } else {
+      this.counts = ctx?.stream ? ctx.stream.counts : this.idleCounts;
+    }
+    const wasFailed = this.failed;
     let r: unknown = 0;
     try {
       r = (f as (...a: unknown[]) => unknown)(...args);
     } catch (e) {
       this.fail(name, e);
     } finally {
+      if (rec !== null) {
+        rec.result = typeof r === "number" ? r : typeof r === "bigint" ? Number(r) : null;
+        if (!wasFailed && this.failed) rec.trap = this.trapMessage;
+        for (let i = 0; i < this.counts.length; i++) if (this.counts[i] !== 0) rec.hostCalls[HOST_CALL_NAMES[i]!] = this.counts[i]!;
+      }
+      this.recording = prevRec;
       this.current = prevCur;
       this.effective = prevEff;
       this.counts = prevCounts;
@@ -276,16 +300,21 @@ export class Worker {
 
   // ---------------------------------------------------------------- root context lifecycle
 
-  /** proxy_on_context_create(root, 0), then on_vm_start once per VM. */
-  createRootContext(vmStart: boolean): Context {
+  /**
+   * A new root context for a plugin: cpp-host WasmBase::start → ContextBase::onStart runs
+   * on_context_create(root, 0) and then on_vm_start — for every new root context (every new
+   * plugin key on this VM), not once per VM. `ok` false: on_vm_start returned 0 or the VM failed.
+   */
+  startRoot(): { ctx: Context; ok: boolean } {
     const ctx = this.newContext(0, null);
     this.callback(ctx, "proxy_on_context_create", 0, ctx.id, 0);
-    if (vmStart && !this.failed) {
-      const ok = this.callback(ctx, "proxy_on_vm_start", 1, ctx.id, this.host.vmConfig.length);
-      this.drainAfter();
-      if (!this.failed && ok === 0) this.markFailed("Failed to start thread-local Wasm");
+    let ok = !this.failed;
+    if (ok) {
+      const r = this.callback(ctx, "proxy_on_vm_start", 1, ctx.id, this.host.vmConfig.length);
+      ok = !this.failed && r !== 0;
     }
-    return ctx;
+    this.drainAfter();
+    return { ctx, ok };
   }
 
   /** proxy_on_configure with PLUGIN_CONFIGURATION visible during the call. */
@@ -456,18 +485,25 @@ export class Worker {
     return this.contexts.get(this.rootContextId) ?? { id: 0, rootId: 0, stream: null };
   }
 
+  /**
+   * A module log line, charged like cpp-host does (contextOrEffectiveContext()->log): to the
+   * effective context when the module set one, so a callout response or a tick that acts for a
+   * stream logs into that stream's result.
+   */
   emitLog(level: number, message: string): void {
     if (level < this.host.logLevel) return;
+    const c = this.effective !== null && this.contexts.has(this.effective.id) ? this.effective : this.current;
     const entry: LogEntry = {
       worker: this.index,
+      vm: this.role,
       level,
       levelName: LOG_LEVEL_NAMES[level]!,
       message,
-      contextId: this.current?.id ?? 0,
+      contextId: c?.id ?? 0,
     };
     this.host.logs.push(entry);
-    const s = this.current?.stream;
-    if (s) s.logs.push(entry);
+    if (c?.stream) c.stream.logs.push(entry);
+    if (this.recording !== null) this.recording.logs.push(entry);
   }
 
   /** A line Envoy writes to its own log at trace level (envoy Context::error), not a module log. */
@@ -542,7 +578,7 @@ export class Worker {
     const ctx = this.ctx();
     const s = ctx.stream;
     if (s) {
-      s.propertyReads.push(displayPath(path));
+      s.propertyReads.push(path);
       const p = s.properties?.get(path);
       if (p) return p;
       const derived = s.derivedProperty(path);
@@ -597,6 +633,11 @@ export class Worker {
     return function (...args: unknown[]) {
       if (w.restricted !== null && !w.restricted.has(qualified)) return w.restrictedCall(qualified);
       w.counts[idx]++;
+      const hook = w.host.onHostCall;
+      if (hook !== null) {
+        const r = hook({ name, module: mod, worker: w.index, vm: w.role, contextId: w.ctx().id, args });
+        if (r !== undefined) return r;
+      }
       return call(...args);
     } as (...a: never[]) => unknown;
   }
@@ -632,6 +673,9 @@ export class Worker {
         const c = w.contexts.get(id >>> 0);
         if (!c) return S.BAD_ARGUMENT;
         w.effective = c;
+        // Later host calls act for `c` (contextOrEffectiveContext): count them on its stream, so
+        // the request's result shows the continue_stream / send_local_response that decided it.
+        if (w.recording === null) w.counts = c.stream ? c.stream.counts : w.idleCounts;
         return S.OK;
       },
       proxy_done(): number {
@@ -856,7 +900,7 @@ export class Worker {
         w.host.recordHttpCall({
           worker: w.index, token, rootContextId: w.ctx().rootId, cluster, headers: headers.pairs,
           body: body.slice(), trailers, timeoutMs: timeout >>> 0, deadlineMs: w.host.nowMs + (timeout >>> 0),
-        });
+        }, w);
         return S.OK;
       },
       // No gRPC cluster is configured in the harness: Envoy fails to create the async client.

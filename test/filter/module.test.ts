@@ -86,17 +86,26 @@ describe("configuration handling (on_configure)", () => {
   const clusterOf = (host: ProxyWasmHost) => host.request(request).upstreamRequest?.headers.find(([k]) => k === "x-gatewasm-cluster")?.[1];
 
   // Seeded byte-flip fuzz of a valid configuration: the module must refuse or accept, never trap.
-  it("a malformed configuration is refused with a clear log line and the previous one keeps serving", async () => {
-    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(routed) });
-    expect(host.configured).toEqual([true]);
-    expect(clusterOf(host)).toBe("outbound|80||a.ns.svc.cluster.local");
-    for (const bad of [new Uint8Array(), new TextEncoder().encode('{"version":1}'), encodeFilterConfig(routed).slice(0, 100)]) {
-      expect(host.configure(bad)).toEqual([false]);
-      expect(host.logs.at(-1)?.message).toMatch(/^gatewasm: configuration refused: .+; the previous configuration keeps serving$/);
-      expect(host.isFailed()).toBe(false);
+  // Envoy checks an update on a fresh canary VM first (cpp-host WasmHandleBase::canary): the
+  // refusal is logged there, where no configuration was ever active; the workers never see it.
+  // Without the canary the worker VM refuses it itself and says its previous one keeps serving.
+  for (const canary of [true, false]) {
+    it(`a malformed configuration is refused with a clear log line and the previous one keeps serving (canary: ${canary})`, async () => {
+      const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, canary, pluginConfig: encodeFilterConfig(routed) });
+      expect(host.configured).toEqual([true]);
       expect(clusterOf(host)).toBe("outbound|80||a.ns.svc.cluster.local");
-    }
-  });
+      for (const bad of [new Uint8Array(), new TextEncoder().encode('{"version":1}'), encodeFilterConfig(routed).slice(0, 100)]) {
+        expect(host.configure(bad)).toEqual([false]);
+        const last = host.logs.at(-1)!;
+        expect(last.vm).toBe(canary ? "canary" : "worker");
+        expect(last.message).toMatch(canary
+          ? /^gatewasm: configuration refused: .+; no configuration is active$/
+          : /^gatewasm: configuration refused: .+; the previous configuration keeps serving$/);
+        expect(host.isFailed()).toBe(false);
+        expect(clusterOf(host)).toBe("outbound|80||a.ns.svc.cluster.local");
+      }
+    });
+  }
 
   it("random corruption of a valid configuration never traps the VM (seeded)", async () => {
     const seed = Number(process.env.SEED ?? 20261121);
