@@ -114,6 +114,13 @@ export class ProxyWasmHost extends HostCore {
   lastUpdate: VmCallRecord[] = [];
   /** Envoy's base VM on the main thread: instantiated and started, never configured (cpp-host createWasm). */
   base: Worker | null = null;
+  /**
+   * The main thread's own plugin VM: Envoy's thread-local slot covers the main thread as well as
+   * the workers, so it gets a root context, on_vm_start, on_configure, updates and ticks like a
+   * worker's, but never a request. null with `mainThreadVm: false`.
+   */
+  mainThread: Worker | null = null;
+  private readonly useMainThread: boolean;
   private module!: WebAssembly.Module;
   private readonly useCanary: boolean;
   /** cpp-host plugin_canary_cache_: canary verdict per plugin key (SHA-256 of the configuration, c932df1). */
@@ -123,6 +130,7 @@ export class ProxyWasmHost extends HostCore {
   private constructor(opts: HostOptions) {
     super(opts);
     this.useCanary = opts.canary ?? true;
+    this.useMainThread = opts.mainThreadVm ?? true;
   }
 
   /**
@@ -152,6 +160,8 @@ export class ProxyWasmHost extends HostCore {
       if (verdict === "start failed") host.loadError("canary VM: Failed to start base Wasm");
       accepted = verdict === "accepted";
     }
+    // ThreadLocal::set runs on the main thread first, then posts to every worker.
+    if (host.useMainThread) host.mainThread = host.pluginVm("main", -1, accepted, host.boot);
     const n = opts.workers ?? 1;
     for (let i = 0; i < n; i++) host.addWorkerVm(accepted);
     host.settle();
@@ -174,22 +184,29 @@ export class ProxyWasmHost extends HostCore {
 
   private addWorkerVm(accepted: boolean, recorder: VmCallRecord[] = this.boot): Worker {
     const i = this.workers.length;
-    const w = this.startVm("worker", i, recorder);
-    this.workers.push(w);
     this.configured.push(false);
+    const w = this.pluginVm("worker", i, accepted, recorder);
+    this.workers.push(w);
+    this.configured[i] = w.pluginReady;
+    return w;
+  }
+
+  /** A thread-local VM (worker or main thread): started, then its plugin if the configuration was accepted. */
+  private pluginVm(role: VmRole, i: number, accepted: boolean, recorder: VmCallRecord[]): Worker {
+    const w = this.startVm(role, i, recorder);
     if (!accepted) return w;
+    const label = role === "worker" ? `worker ${i}` : `${role} VM`;
     w.recorder = recorder;
     try {
       const { ctx, ok: started } = w.startRoot();
       // cpp-host getOrCreateThreadLocalPlugin: "Failed to start thread-local Wasm".
       if (!started) {
         if (!w.failed) w.markFailed("Failed to start thread-local Wasm");
-        this.loadError(`worker ${i}: ${w.trapMessage}`);
+        this.loadError(`${label}: ${w.trapMessage}`);
       }
       w.rootContextId = ctx.id;
       const ok = w.configure(ctx, this.pluginConfig);
       if (ok) w.activateRoot(ctx.id, this.pluginConfig);
-      this.configured[i] = ok;
     } finally {
       w.recorder = null;
     }
@@ -266,16 +283,22 @@ export class ProxyWasmHost extends HostCore {
       return this.workers.map(() => false);
     }
     const out: boolean[] = [];
-    for (const w of this.workers) {
-      if (w.failed) {
-        out.push(false);
-        continue;
-      }
+    if (this.mainThread) this.updateVm(this.mainThread, bytesCfg);
+    for (const w of this.workers) out.push(this.updateVm(w, bytesCfg));
+    this.pluginConfig = bytesCfg;
+    this.configured = out.map((ok, i) => ok || this.workers[i]!.pluginReady);
+    this.settle();
+    return out;
+  }
+
+  /** One thread-local VM takes an update the canary accepted (getOrCreateThreadLocalPlugin). */
+  private updateVm(w: Worker, bytesCfg: Uint8Array): boolean {
+    {
+      if (w.failed) return false;
       const live = w.rootWithConfig(bytesCfg);
       if (live !== undefined) {
         w.activateRoot(live, bytesCfg);
-        out.push(true);
-        continue;
+        return true;
       }
       w.recorder = this.lastUpdate;
       let ok = false;
@@ -289,12 +312,13 @@ export class ProxyWasmHost extends HostCore {
       }
       if (ok) w.activateRoot(root, bytesCfg);
       else w.shutdownRoot(root);
-      out.push(ok);
+      return ok;
     }
-    this.pluginConfig = bytesCfg;
-    this.configured = out.map((ok, i) => ok || this.workers[i]!.pluginReady);
-    this.settle();
-    return out;
+  }
+
+  /** The VMs that live on: the main thread's plugin VM and the workers'. */
+  private liveVms(): Worker[] {
+    return this.mainThread ? [this.mainThread, ...this.workers] : this.workers;
   }
 
   private pickWorker(spec: RequestSpec): Worker {
@@ -344,7 +368,7 @@ export class ProxyWasmHost extends HostCore {
     let more = true;
     while (more) {
       more = false;
-      for (const w of this.workers) if (w.deliverQueueReady()) more = true;
+      for (const w of this.liveVms()) if (w.deliverQueueReady()) more = true;
     }
   }
 
@@ -362,7 +386,7 @@ export class ProxyWasmHost extends HostCore {
     const target = this.nowMs + ms;
     for (;;) {
       let best: { due: number; w: Worker | null; root: number; call: HttpCallRecord | null } | null = null;
-      for (const w of this.workers) {
+      for (const w of this.liveVms()) {
         for (const [root, t] of w.timers) {
           if (t.dueMs <= target && (best === null || t.dueMs < best.due)) best = { due: t.dueMs, w, root, call: null };
         }
@@ -405,8 +429,8 @@ export class ProxyWasmHost extends HostCore {
   private answerHttpCall(rec: HttpCallRecord, answer: HttpCallAnswer | "fail"): void {
     const i = this.pendingHttpCalls.indexOf(rec);
     if (i >= 0) this.pendingHttpCalls.splice(i, 1);
-    if (this.httpCallVm.get(rec) !== this.workers[rec.worker]) return; // the canary that made it is gone
-    const w = this.workers[rec.worker]!;
+    const w = this.httpCallVm.get(rec) as Worker | undefined;
+    if (!w || !this.liveVms().includes(w)) return; // the canary that made it is gone
     if (answer === "fail") {
       w.deliverHttpCallResponse(rec.rootContextId, rec.token, null);
     } else {

@@ -235,9 +235,15 @@ export class Stream {
 
   // ---------------------------------------------------------------- properties
 
-  /** Properties Envoy derives from the stream (attributes.rst). */
+  /**
+   * Properties Envoy derives from the stream (attributes.rst). Header-derived `request.*` come
+   * from the request headers Envoy still holds (context.cc getProperty → RequestWrapper over
+   * `request_headers_`, or the access-log copy in on_log): once the request callbacks continued
+   * they are NOT_FOUND — measured in real Envoy by test/modules/go-sdk.test.ts. Likewise
+   * `response.headers.*`. `request.time` and `response.code` come from the stream info.
+   */
   derivedProperty(path: string): Uint8Array | null {
-    const h = this.request.headers;
+    const h = this.reqHeaders ?? (this.logPhase ? this.log.requestHeaders : null) ?? NO_HEADERS;
     switch (path) {
       case "request\u0000path": return str(h.get(":path"));
       case "request\u0000url_path": {
@@ -263,11 +269,15 @@ export class Stream {
     }
     if (path.startsWith("request\u0000headers\u0000")) return str(h.getJoined(path.slice(16)));
     if (path.startsWith("response\u0000headers\u0000")) {
-      return this.response.headers ? str(this.response.headers.getJoined(path.slice(17))) : null;
+      const r = this.respHeaders ?? (this.logPhase ? this.log.responseHeaders : null);
+      return r ? str(r.getJoined(path.slice(17))) : null;
     }
     return null;
   }
 }
+
+/** No headers held: every header-derived property is NOT_FOUND. */
+const NO_HEADERS = new HeaderMap();
 
 function str(s: string | undefined): Uint8Array | null {
   return s === undefined ? null : encoder.encode(s);

@@ -57,6 +57,8 @@ export interface HostOptions {
    * WasmHandleBase::canary). Default true; false configures the worker VMs directly.
    */
   canary?: boolean;
+  /** Give the main thread a plugin VM of its own, as Envoy does (configured, ticking, no requests). Default true. */
+  mainThreadVm?: boolean;
   /** Extra foreign functions (Envoy registers clear_route_cache, compress, ...). */
   foreignFunctions?: Record<string, (args: Uint8Array) => Uint8Array | void>;
 }
@@ -111,11 +113,15 @@ export interface ClientResponse {
   source: ResponseSource;
 }
 
-/** Which VM: a worker's, or one of Envoy's main-thread VMs (the base VM, the configuration canary). */
-export type VmRole = "worker" | "base" | "canary";
+/**
+ * Which VM: a worker's, or one of Envoy's main-thread VMs: "main" (the main thread's own plugin
+ * VM: configured and ticking, serving no requests), "base" (started only), "canary" (checks a
+ * configuration, then dropped).
+ */
+export type VmRole = "worker" | "main" | "base" | "canary";
 
 export interface LogEntry {
-  /** Worker index; -1 for the main thread's base and canary VMs. */
+  /** Worker index; -1 for the main thread's VMs (see `vm`). */
   worker: number;
   vm: VmRole;
   level: number;

@@ -37,9 +37,9 @@ interface Timer {
 type AfterAction = () => void;
 
 export class Worker {
-  /** Worker index (Envoy worker thread); -1 for the main thread's base and canary VMs. */
+  /** Worker index (Envoy worker thread); -1 for the main thread's VMs. */
   readonly index: number;
-  /** "worker", or Envoy's main-thread "base" VM (started only) or "canary" (configured, then dropped). */
+  /** "worker", or one of Envoy's main-thread VMs: "main" (plugin, no requests), "base" (started only), "canary". */
   readonly role: VmRole;
   readonly host: HostCore;
   instance!: WebAssembly.Instance;

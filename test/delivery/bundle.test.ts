@@ -4,7 +4,7 @@
 // WasmPlugin's pluginConfig (istio pilot/pkg/model/extensions.go buildWasmConfig: Struct → JSON in
 // a StringValue).
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import { compressBlob } from "../../host/config/framing.ts";
 import { bundleModule, bundleVersion, readBundle } from "../../host/rollout/bundle.ts";
@@ -26,12 +26,12 @@ describe("a bundled module", () => {
       const version = bundleVersion(framed);
       const wasm = bundleModule(WASM, framed, version);
       expect(readBundle(wasm)).toEqual({ version, framedBlob: framed });
-      const host = await ProxyWasmHost.load(wasm, { pluginConfig: text(version), workers: 2 });
+      const host = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: text(version), workers: 2 });
       expect(host.configured).toEqual([true, true]);
       const r = host.request({ headers: GET });
       expect(cluster(r)).toBe(A);
       // Same fast path as the plain module.
-      const plain = await ProxyWasmHost.load(WASM, { pluginConfig: blobA });
+      const plain = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: blobA });
       expect(r.hostCalls).toEqual(plain.request({ headers: GET }).hostCalls);
     });
   }
@@ -40,7 +40,7 @@ describe("a bundled module", () => {
     const version = "v-2026.12.02";
     const wasm = bundleModule(WASM, compressBlob(blobA), version);
     for (const config of [`{"version":"${version}"}`, ` { "other": {"a": [1, "}"]}, "version" : "${version}", "n": 3 } `, `${version}\n`]) {
-      const host = await ProxyWasmHost.load(wasm, { pluginConfig: text(config) });
+      const host = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: text(config) });
       expect(host.configured, config).toEqual([true]);
       expect(cluster(host.request({ headers: GET }))).toBe(A);
     }
@@ -56,7 +56,7 @@ describe("a bundled module", () => {
   for (const [what, config, message] of refused) {
     it(`refuses ${what} in on_configure with a log line; an earlier configuration keeps serving`, async () => {
       const wasm = bundleModule(WASM, blobA, "v1");
-      const host = await ProxyWasmHost.load(wasm, { pluginConfig: text("v1") });
+      const host = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: text("v1") });
       expect(host.configure(text(config))).toEqual([false]);
       expect(errors(host)).toMatch(message);
       expect(errors(host)).toMatch(/previous configuration keeps serving/);
@@ -66,10 +66,10 @@ describe("a bundled module", () => {
 
   it("refuses an empty plugin configuration and a full blob passed instead of the version", async () => {
     const wasm = bundleModule(WASM, blobA, "v1");
-    const empty = await ProxyWasmHost.load(wasm, { pluginConfig: new Uint8Array(0) });
+    const empty = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: new Uint8Array(0) });
     expect(empty.configured).toEqual([false]);
     expect(errors(empty)).toMatch(/expects its version string/);
-    const blob = await ProxyWasmHost.load(wasm, { pluginConfig: blobB });
+    const blob = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: blobB });
     expect(blob.configured).toEqual([false]);
     expect(errors(blob)).toMatch(/but this module bundles version "v1"/);
     expect(blob.request({ headers: GET }).localReply).toMatchObject({ status: 503 });
@@ -78,14 +78,14 @@ describe("a bundled module", () => {
   it("a corrupt bundled compressed blob is refused at configure, never trapped on", async () => {
     const z = compressBlob(blobA);
     z[z.length - 6]! ^= 0x40;
-    const host = await ProxyWasmHost.load(bundleModule(WASM, z, "v1"), { pluginConfig: text("v1") });
+    const host = await ProxyWasmHost.load(bundleModule(WASM, z, "v1"), { ...GATEWASM_PRESET, pluginConfig: text("v1") });
     expect(host.configured).toEqual([false]);
     expect(host.isFailed(0)).toBe(false);
     expect(errors(host)).toMatch(/compressed configuration is corrupt/);
   });
 
   it("re-configuring with the same version 500 times keeps memory flat (each configure copies the bundle and frees the old copy)", async () => {
-    const host = await ProxyWasmHost.load(bundleModule(WASM, compressBlob(blobA), "v1"), { pluginConfig: text("v1") });
+    const host = await ProxyWasmHost.load(bundleModule(WASM, compressBlob(blobA), "v1"), { ...GATEWASM_PRESET, pluginConfig: text("v1") });
     for (let i = 0; i < 20; i++) host.configure(text("v1"));
     const before = host.memoryBytes(0);
     for (let i = 0; i < 500; i++) expect(host.configure(text("v1"))).toEqual([true]);
@@ -94,7 +94,7 @@ describe("a bundled module", () => {
 
   it("the unbundled module is unaffected: it still takes the blob and no bundle is read", async () => {
     expect(readBundle(WASM)).toBeNull();
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: text("v1") });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: text("v1") });
     expect(host.configured).toEqual([false]);
     expect(errors(host)).toMatch(/bad magic|too short/);
   });

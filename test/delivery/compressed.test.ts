@@ -5,7 +5,7 @@
 // proxy-wasm-cpp-host src/exports.cc call_foreign_function).
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { ENVOY_FOREIGN_FUNCTIONS, deliverForeignResult } from "../../host/harness/foreign.ts";
 import { Status } from "../../host/harness/abi.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
@@ -58,8 +58,8 @@ describe("harness uncompress/compress behave as Envoy's foreign functions", () =
 
 describe("the filter loads a compressed configuration and routes as with the plain one", () => {
   it("compressed and plain blobs give the same decision; the fast path is unchanged (2 host calls, no foreign call)", async () => {
-    const plain = await ProxyWasmHost.load(WASM, { pluginConfig: blobA });
-    const packed = await ProxyWasmHost.load(WASM, { pluginConfig: compressBlob(blobA), workers: 2 });
+    const plain = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: blobA });
+    const packed = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressBlob(blobA), workers: 2 });
     expect(packed.configured).toEqual([true, true]);
     const p = plain.request({ headers: GET });
     const c = packed.request({ headers: GET });
@@ -85,7 +85,7 @@ describe("the filter loads a compressed configuration and routes as with the pla
   ];
   for (const [what, mutate, message] of corrupt) {
     it(`${what} is refused in on_configure with a log line, and the previous configuration keeps serving`, async () => {
-      const host = await ProxyWasmHost.load(WASM, { pluginConfig: compressBlob(blobA) });
+      const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressBlob(blobA) });
       expect(host.configure(mutate(compressBlob(blobB)))).toEqual([false]);
       const errors = host.logsAt("error").join("\n");
       expect(errors).toMatch(/gatewasm: configuration refused: /);
@@ -97,7 +97,7 @@ describe("the filter loads a compressed configuration and routes as with the pla
 
   it("a compressed blob that inflates to an invalid blob is refused by the validator", async () => {
     const broken = blobB.slice(); broken[0] = 0;
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: compressBlob(broken) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressBlob(broken) });
     expect(host.configured).toEqual([false]);
     expect(host.logsAt("error").join("\n")).toMatch(/bad magic/);
     expect(host.request({ headers: GET }).localReply).toMatchObject({ status: 503 });
@@ -105,13 +105,13 @@ describe("the filter loads a compressed configuration and routes as with the pla
 
   it("an uncompress that yields nothing is refused (the filter never reads past what the host returned)", async () => {
     // A harness option shadows Envoy's `uncompress` with one that produces nothing.
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: compressBlob(blobA), foreignFunctions: { uncompress: () => new Uint8Array(0) } });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressBlob(blobA), foreignFunctions: { uncompress: () => new Uint8Array(0) } });
     expect(host.configured).toEqual([false]);
     expect(host.logsAt("error").join("\n")).toMatch(/inflates to 0 bytes/);
   });
 
   it("1,000 updates alternating compressed blobs leave linear memory flat (the compressed block and the inflated one are both freed)", async () => {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: compressBlob(blobA) });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressBlob(blobA) });
     const za = compressBlob(blobA), zb = compressBlob(blobB);
     for (let i = 0; i < 50; i++) host.configure(i % 2 ? za : zb);
     const before = host.memoryBytes(0);

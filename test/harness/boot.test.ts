@@ -47,17 +47,23 @@ const GO_LIKE_PANIC = `(drop (call $fd_write (i32.const 2) (i32.const 0x150) (i3
 
 const steps = (host: ProxyWasmHost, list = host.boot) => list.map((r) => `${r.vm}${r.worker >= 0 ? r.worker : ""} ${r.callback}=${r.result}`);
 
+// Envoy's main thread has a plugin VM of its own (its thread-local slot), configured before the
+// workers — measured in real Envoy 1.36.4 by test/modules/go-sdk.test.ts ("boot": three
+// configurations with --concurrency 1: canary, main thread, worker).
+
 describe("load: base VM, canary, workers (cpp-host createWasm → canary → getOrCreateThreadLocalPlugin)", () => {
-  test("the base VM only starts; the canary starts, gets the plugin and is dropped; then each worker", async () => {
+  test("the base VM only starts; the canary starts, gets the plugin and is dropped; then the main thread's VM and each worker", async () => {
     const host = await ProxyWasmHost.load(await bootModule(), { workers: 2, pluginConfig: "good" });
     expect(steps(host)).toEqual([
       "base _initialize=null",
       "canary _initialize=null", "canary proxy_on_vm_start=1", "canary proxy_on_configure=1",
+      "main _initialize=null", "main proxy_on_vm_start=1", "main proxy_on_configure=1",
       "worker0 _initialize=null", "worker0 proxy_on_vm_start=1", "worker0 proxy_on_configure=1",
       "worker1 _initialize=null", "worker1 proxy_on_vm_start=1", "worker1 proxy_on_configure=1",
     ]);
     expect(host.logs.map((l) => `${l.vm}${l.worker >= 0 ? l.worker : ""}: ${l.message}`)).toEqual([
       "base: init", "canary: init", "canary: vm_start #1", "canary: configure #1",
+      "main: init", "main: vm_start #1", "main: configure #1",
       "worker0: init", "worker0: vm_start #1", "worker0: configure #1",
       "worker1: init", "worker1: vm_start #1", "worker1: configure #1",
     ]);
@@ -67,6 +73,7 @@ describe("load: base VM, canary, workers (cpp-host createWasm → canary → get
     expect(cfg.logs.map((l) => l.message)).toEqual(["configure #1"]);
     expect(host.configured).toEqual([true, true]);
     expect(host.base).not.toBeNull();
+    expect(host.mainThread!.pluginReady).toBe(true);
   });
 
   test("a configuration the canary refuses reaches no worker: configured false, requests fail closed, no worker on_configure", async () => {
@@ -74,14 +81,14 @@ describe("load: base VM, canary, workers (cpp-host createWasm → canary → get
     expect(steps(host)).toEqual([
       "base _initialize=null",
       "canary _initialize=null", "canary proxy_on_vm_start=1", "canary proxy_on_configure=0",
-      "worker0 _initialize=null",
+      "main _initialize=null", "worker0 _initialize=null",
     ]);
     expect(host.configured).toEqual([false]);
     expect(host.request({ headers: { ":path": "/" } }).response).toMatchObject({ status: 503, source: "fail_closed" });
   });
 
-  test("canary: false configures the worker VMs directly (the earlier model)", async () => {
-    const host = await ProxyWasmHost.load(await bootModule(), { canary: false, pluginConfig: "good" });
+  test("canary: false, mainThreadVm: false configure the worker VMs alone (the earlier model)", async () => {
+    const host = await ProxyWasmHost.load(await bootModule(), { canary: false, mainThreadVm: false, pluginConfig: "good" });
     expect(steps(host)).toEqual(["base _initialize=null", "worker0 _initialize=null", "worker0 proxy_on_vm_start=1", "worker0 proxy_on_configure=1"]);
   });
 
@@ -116,10 +123,11 @@ describe("updates: canary first, on_vm_start for every new root context (Context
     expect(host.configure("next")).toEqual([true, true]);
     expect(steps(host, host.lastUpdate)).toEqual([
       "canary _initialize=null", "canary proxy_on_vm_start=1", "canary proxy_on_configure=1",
+      "main proxy_on_vm_start=1", "main proxy_on_configure=1",
       "worker0 proxy_on_vm_start=1", "worker0 proxy_on_configure=1",
       "worker1 proxy_on_vm_start=1", "worker1 proxy_on_configure=1",
     ]);
-    expect(host.lastUpdate.filter((r) => r.vm === "worker").map((r) => r.contextId)).toEqual([2, 2, 2, 2]);
+    expect(host.lastUpdate.filter((r) => r.vm !== "canary").map((r) => r.contextId)).toEqual([2, 2, 2, 2, 2, 2]);
   });
 
   test("a refused update never reaches the workers (Envoy NACKs it after the canary); the verdict is cached per configuration", async () => {

@@ -1,7 +1,7 @@
 // A rig for the outlier tracker on the harness: a one-route configuration to tracked clusters,
 // requests answered by a chosen endpoint with a chosen status, and readers of the shared-data
 // records and metrics the filter keeps (assembly/outlier/state.ts, docs/config-format.md).
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { encodeFilterConfig } from "../../host/config/encode.ts";
 import type { ClusterOutlier, FilterConfig, OutlierPolicy, Route } from "../../host/config/model.ts";
 import { GET, NO_OPS, forwardRoute, singleHostConfig } from "./configs.ts";
@@ -64,7 +64,7 @@ export class OutlierRig {
   private constructor(readonly host: ProxyWasmHost, readonly cluster: string) { this.t0 = host.now(); }
 
   static async start(config: FilterConfig, opts: { workers?: number; seed?: number; cluster?: string } = {}): Promise<OutlierRig> {
-    const host = await ProxyWasmHost.load(WASM, { pluginConfig: encodeFilterConfig(config), workers: opts.workers ?? 1, seed: opts.seed ?? 1 });
+    const host = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config), workers: opts.workers ?? 1, seed: opts.seed ?? 1 });
     if (host.configured.some((ok) => !ok)) throw new Error(`configuration refused: ${host.logsAt("error").join("; ")}`);
     return new OutlierRig(host, opts.cluster ?? CLUSTER);
   }
