@@ -2,6 +2,7 @@
 // store-front example's compiled configuration.
 import { expect, test } from "vitest";
 import { ROOT } from "../support/test-module.ts";
+import { goModulesAbsent } from "../modules/rig.ts";
 
 test("README harness example", async () => {
   process.chdir(ROOT); // the README's paths are relative to the project root
@@ -32,4 +33,38 @@ test("README harness example", async () => {
   expect(sent.get(":path")).toBe("/cart");
   expect(sent.get("x-shop-entry")).toBe("gateway");
   expect(r.routeCacheCleared).toBe(true);
+});
+
+// The README's example on a module we did not write: the proxy-wasm Go SDK headers plugin
+// (conformance/modules/go/headers, whose behaviour test/modules/go-sdk.test.ts checks in Envoy).
+test.skipIf(Boolean(goModulesAbsent("README harness example on a Go-SDK module")))("README harness example on a foreign module", async () => {
+  process.chdir(ROOT);
+  // --- README foreign example start
+  const { HeaderMap, ProxyWasmHost, Status } = await import("../../host/harness/index.ts");
+
+  const host = await ProxyWasmHost.load("build/modules/go/headers.wasm", {
+    pluginName: "headers-plugin", vmId: "go-headers",     // defaults: "" as in an empty PluginConfig
+    pluginConfig: "x-wasm-header: demo-wasm",
+  });
+  console.log(host.boot.map((b) => `${b.vm} ${b.callback}=${b.result}`)); // base, canary, main, worker
+  const r = host.request({
+    headers: { ":method": "GET", ":path": "/p", ":authority": "headers.example", "test": "t", "x-remove-me": "1" },
+    upstream: { status: 200 },
+  });
+  console.log(r.upstreamRequest?.headers); // test: best, x-go-request: seen, no x-remove-me
+  console.log(r.response?.headers, r.logs.map((l) => l.message), r.hostCalls);
+
+  host.onHostCall = (c) => (c.name === "proxy_add_header_map_value" ? Status.BAD_ARGUMENT : undefined);
+  const failed = host.request({ headers: HeaderMap.raw([[":method", "GET"], [":path", "/"], [":authority", "h"]]) });
+  console.log(failed.logs.map((l) => l.message)); // the module's own "add x-go-request: ..." line
+  // --- README foreign example end
+  expect([...new Set(host.boot.map((b) => b.vm))]).toEqual(["base", "canary", "main", "worker"]);
+  expect(host.boot.filter((b) => b.callback === "proxy_on_configure").map((b) => b.result)).toEqual([1, 1, 1]);
+  const up = new Map(r.upstreamRequest!.headers);
+  expect([up.get("test"), up.get("x-go-request"), up.has("x-remove-me")]).toEqual(["best", "seen", false]);
+  expect(new Map(r.response!.headers).get("x-wasm-header")).toBe("demo-wasm");
+  expect(r.logs.map((l) => l.message)).toContain("request header --> x-go-request: seen");
+  // The SDK's own error text (proxywasm/internal: "error status returned by host: ...").
+  expect(failed.logs.map((l) => l.message)).toContain("add x-go-request: error status returned by host: bad argument");
+  expect(failed.hostCalls.proxy_add_header_map_value).toBeGreaterThan(0);
 });
