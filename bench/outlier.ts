@@ -2,7 +2,7 @@
 // time through the harness against the same route untracked), and linear memory over 1,000,000
 // outcomes across 10,000 endpoints. `npm run bench -- --only outlier` runs these rows alone.
 import { performance } from "node:perf_hooks";
-import { ProxyWasmHost } from "../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../host/harness/index.ts";
 import { encodeFilterConfig } from "../host/config/encode.ts";
 import type { FilterConfig, OutlierPolicy } from "../host/config/model.ts";
 import { twentyHeaders } from "./synthetic.ts";
@@ -54,8 +54,8 @@ function timeInTurns(cases: Array<{ host: ProxyWasmHost; status: (i: number) => 
 export async function outlierSection(wasm: string, row: Row, quick: boolean): Promise<void> {
   const n = quick ? 20_000 : 100_000;
   const eps = Array.from({ length: 16 }, (_, k) => `10.1.0.${k + 1}:8080`);
-  const untracked = await ProxyWasmHost.load(wasm, { pluginConfig: encodeFilterConfig(config(null)) });
-  const tracked = await ProxyWasmHost.load(wasm, { pluginConfig: encodeFilterConfig(config(eps)) });
+  const untracked = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config(null)) });
+  const tracked = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config(eps)) });
   const ok = () => 200;
   const at = (i: number) => eps[i % eps.length]!;
   // Every 3rd response a 500 in the last case: each outcome changes the host record (one write).
@@ -77,7 +77,7 @@ export async function outlierSection(wasm: string, row: Row, quick: boolean): Pr
   // 1 ms per outcome so that intervals, ejections (10 % of 10,000 allowed) and un-ejections run.
   const total = quick ? 100_000 : 1_000_000;
   const many = Array.from({ length: 10_000 }, (_, k) => `10.${2 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}:8080`);
-  const host = await ProxyWasmHost.load(wasm, { pluginConfig: encodeFilterConfig(config(many)) });
+  const host = await ProxyWasmHost.load(wasm, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(config(many)) });
   let seed = 12345;
   const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
   let k = 0;

@@ -15,7 +15,7 @@ import { IstioXds } from "../../conformance/istio/client.ts";
 import { istioBenchInputs } from "../../bench/istio-yaml.ts";
 import { compileInputs } from "../../host/pipeline.ts";
 import { buildDelivery, objectsYaml } from "../../host/rollout/delivery.ts";
-import { ProxyWasmHost } from "../../host/harness/index.ts";
+import { GATEWASM_PRESET, ProxyWasmHost } from "../../host/harness/index.ts";
 import { mulberry32 } from "../../host/util/mulberry32.ts";
 import { judgesAbsent } from "../support/judges.ts";
 import { WASM } from "../fuzz/module.ts";
@@ -108,9 +108,9 @@ describe.skipIf(!!absent)("10,000 routes delivered compressed and bundled: harne
   }, 600_000);
 
   it("harness: the compressed blob and the bundled module choose the same cluster for every sampled request", async () => {
-    const zlib = await ProxyWasmHost.load(WASM, { pluginConfig: compressedBytes });
+    const zlib = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: compressedBytes });
     const version = new TextEncoder().encode(bundleYaml.match(/value: (sha256:[0-9a-f]+)/)![1]!);
-    const bundled = await ProxyWasmHost.load(bundleWasm, { pluginConfig: version });
+    const bundled = await ProxyWasmHost.load(bundleWasm, { ...GATEWASM_PRESET, pluginConfig: version });
     expect([zlib.configured, bundled.configured]).toEqual([[true], [true]]);
     for (const r of requests) {
       const spec = {

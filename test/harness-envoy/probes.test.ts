@@ -56,9 +56,6 @@ const KNOWN: Record<string, Known[]> = {
     { harness: "request trailers in on_log = 1 untouched", envoy: "request trailers in on_log = 0 p0 0:", why: "missing trailers in on_log: empty map, not NOT_FOUND" },
     { harness: "response trailers in on_log = 1 untouched", envoy: "response trailers in on_log = 0 p0 0:", why: "missing trailers in on_log: empty map, not NOT_FOUND" },
   ],
-  properties: [
-    { harness: "property request.path = 0 9:2f70722f783f713d31", envoy: "property request.path = 1 untouched", why: "request.* is NOT_FOUND once the request headers are gone (on_response_headers)" },
-  ],
   "context and stream control": [
     { harness: "continue downstream = 12", envoy: "continue downstream = 0", why: "continue_stream(DOWNSTREAM) is OK in an HTTP context (UPSTREAM is UNIMPLEMENTED)" },
   ],
