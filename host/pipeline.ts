@@ -1,6 +1,7 @@
 // The compile pipeline shared by the CLI, `simulate`, the examples and the benchmarks:
 // read → validate (schema + Istio webhook rules) → translate for one gateway → encode.
 import { compileGateway } from "./compiler/index.ts";
+import type { L4Listener } from "./compiler/l4.ts";
 import { encodeFilterConfig } from "./config/encode.ts";
 import type { FilterConfig } from "./config/model.ts";
 import { collectPolicies, type RoutePolicy } from "./config/policies.ts";
@@ -31,6 +32,10 @@ export interface PipelineOptions {
 
 export interface CompiledGateway {
   config: FilterConfig;
+  /** Servers Envoy serves without the filter (TLS passthrough, TCP), for simulate. */
+  l4?: L4Listener[];
+  /** Per cluster, the DestinationRule policy Envoy's cluster applies (simulate notes). */
+  clusterNotes?: Record<string, string[]>;
   bytes: Uint8Array;
   policies: RoutePolicy[];
 }
@@ -45,7 +50,7 @@ export interface PipelineResult {
 export function compileResources(resources: Resource[], loadDiagnostics: Diagnostic[], target: GatewayTarget, options: PipelineOptions = {}): PipelineResult {
   const diagnostics = [...loadDiagnostics, ...validateResources(resources)];
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics: sortDiagnostics(diagnostics), resources };
-  const { config, diagnostics: translation } = compileGateway(resources, target);
+  const { config, diagnostics: translation, l4, clusterNotes } = compileGateway(resources, target);
   diagnostics.push(...translation);
   const empty = emptyRoutingDiagnostic(config, resources, target, options.emptyRouting ?? "warning");
   if (empty) diagnostics.push(empty);
@@ -57,7 +62,7 @@ export function compileResources(resources: Resource[], loadDiagnostics: Diagnos
     diagnostics.push({ severity: "error", location: null, kind: "", namespace: "", name: "", field: "", message: `cannot encode the filter configuration: ${(error as Error).message}` });
     return { diagnostics: sortDiagnostics(diagnostics), resources };
   }
-  return { diagnostics: sortDiagnostics(diagnostics), compiled: { config, bytes, policies: collectPolicies(config).list }, resources };
+  return { diagnostics: sortDiagnostics(diagnostics), compiled: { config, bytes, policies: collectPolicies(config).list, l4, clusterNotes }, resources };
 }
 
 export function compileInputs(inputs: LoadInput[], target: GatewayTarget = DEFAULT_TARGET, options: PipelineOptions = {}): PipelineResult {

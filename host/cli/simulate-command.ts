@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { compileInputs, type CompiledGateway } from "../pipeline.ts";
 import { loadCompiled } from "../simulate/compiled-input.ts";
+import { parseCurlUrl } from "../simulate/curl-url.ts";
 import { Simulator, type SimulationResult } from "../simulate/simulator.ts";
 import { readFileSync } from "node:fs";
 import { parseScenario, ScenarioError } from "../simulate/scenario-file.ts";
@@ -9,6 +10,7 @@ import { formatScenarioReport, runScenario } from "../simulate/scenario.ts";
 import { COMMON_OPTIONS, SIMULATE_USAGE, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
 
+/** curl's -H: `name: value`, also without the space (`-HHost:h`, the ingress tutorials' form). */
 function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(":", text.startsWith(":") ? 1 : 0);
   if (colon <= 0) throw new Error(`-H: expected 'name: value', got ${JSON.stringify(text)}`);
@@ -24,10 +26,19 @@ function positiveInteger(name: string, text: string | undefined, fallback: numbe
 
 export function formatResult(method: string, url: string, r: SimulationResult): string {
   const lines = [`${method.toUpperCase()} ${url}`];
+  if (r.listener) {
+    const bound = r.listener.listenerPort !== r.listener.port ? ` (listener binds ${r.listener.listenerPort})` : "";
+    lines.push(`  listener: port ${r.listener.port}${bound}, ${r.listener.kind}`);
+  }
   for (const reason of r.explanation) lines.push(`  ${reason}`);
-  const outcome = r.action === "route" ? `route → ${r.cluster}` : `${r.action} ${r.status ?? ""}`.trim();
+  const forwarded = r.action === "route" || r.action === "passthrough" || r.action === "tcp_proxy";
+  const outcome = forwarded ? `${r.action} → ${r.cluster}` : `${r.action} ${r.status ?? ""}`.trim();
   lines.push(`  ⇒ ${outcome}${r.delayMs ? ` (after a ${r.delayMs} ms injected delay)` : ""}`);
   if (r.responseHeaders?.location) lines.push(`  location: ${r.responseHeaders.location}`);
+  if (r.action === "route" && r.request) {
+    lines.push(`  upstream request: ${r.request[":method"] ?? ""} ${r.request[":authority"] ?? ""}${r.request[":path"] ?? ""}`);
+  }
+  for (const note of r.notes) lines.push(`  note: ${note}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -53,7 +64,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   if (values.scenario !== undefined) return runScenarioCommand(values, positionals, io);
   if (positionals.length !== 2) throw new Error("expected METHOD URL");
   const [method, url] = positionals as [string, string];
-  try { new URL(url); } catch { throw new Error(`not a URL: ${JSON.stringify(url)}`); }
+  parseCurlUrl(url); // a usage error before anything is compiled
   const headers = (values.header ?? []).map(parseHeader);
   const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
   const seed = positiveInteger("seed", values.seed, 1);
@@ -87,8 +98,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   }
   const r = simulator.send({ method, url, headers, port });
   if (values.json) {
-    const { explanation: _explanation, ...json } = r;
-    io.stdout(`${JSON.stringify(json)}\n`);
+    io.stdout(`${JSON.stringify(r)}\n`);
   } else {
     io.stdout(formatResult(method, url, r));
   }

@@ -7,10 +7,12 @@ import type { Diagnostic, Resource } from "../resources/types.ts";
 import { DiagnosticSink, at, isRecord } from "./common.ts";
 import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.ts";
 import { MESH_GATEWAY, hostIntersection, namesForNamespace } from "./names.ts";
-import { assignListenerPorts } from "./listener-ports.ts";
 import { checkSubsetFailoverAnnotation } from "./failover.ts";
 import { collectOutliers } from "./outlier.ts";
 import { EndpointIndex } from "./endpoints.ts";
+import { clusterNotes } from "./cluster-notes.ts";
+import { compileL4, type L4Listener } from "./l4.ts";
+import { assignListenerPorts, listenerPortFor } from "./listener-ports.ts";
 import { Registry } from "./registry.ts";
 import { workloadLabels } from "./workload.ts";
 import { type TranslatedRoute, translateVirtualService } from "./translate-route.ts";
@@ -36,6 +38,10 @@ export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 export interface CompileResult {
   config: FilterConfig;
   diagnostics: Diagnostic[];
+  /** Servers Envoy serves without HTTP routing (not by the filter), for `simulate` to explain. */
+  l4: L4Listener[];
+  /** Per cluster, what its DestinationRule policy makes Envoy's cluster do (simulate notes). */
+  clusterNotes: Record<string, string[]>;
 }
 
 interface Context {
@@ -56,6 +62,8 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     clusterHeader: options.clusterHeader ?? DEFAULT_CLUSTER_HEADER,
     routeTables: [],
   };
+  let l4: L4Listener[] = [];
+  let notes: Record<string, string[]> = {};
   const usable = resources.filter((r) => r && isRecord(r.metadata) && typeof r.kind === "string");
   // The selector's labels plus those the gateway's own Service shows the pod carries.
   const labels = workloadLabels(usable, selector, proxyNamespace);
@@ -74,11 +82,16 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     const endpoints = new EndpointIndex(usable, registry);
     const outliers = collectOutliers(config, registry, (svc, port, subset) => endpoints.endpointsOf(svc, port, subset));
     if (Object.keys(outliers).length > 0) config.outliers = outliers;
+    l4 = compileL4(gateways, {
+      registry, vsIndex, sink, clusterDomain,
+      listenerPort: (port) => listenerPortFor(port, usable, labels, proxyNamespace),
+    });
+    notes = clusterNotes(config, l4, registry);
   } catch (e) {
     // Never throw on odd input: an unexpected shape is reported, not crashed on.
     sink.global(`internal error while compiling: ${e instanceof Error ? e.message : String(e)}`, "error");
   }
-  return { config, diagnostics: sink.diagnostics };
+  return { config, diagnostics: sink.diagnostics, l4, clusterNotes: notes };
 }
 
 /** Warn about VirtualService gateway references that cannot take effect on this workload. */

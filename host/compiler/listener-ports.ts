@@ -43,3 +43,13 @@ export function assignListenerPorts(
       + "(istio-ingressgateway maps 80 → 8080 and 443 → 8443), pass it with -f", "warning");
   }
 }
+
+/** The port a server's listener binds: the gateway Service's numeric targetPort for it, else the server port. */
+export function listenerPortFor(port: number, resources: Resource[], labels: Record<string, string>, namespace: string): number {
+  for (const svc of gatewayServices(resources, labels, namespace)) {
+    const entry = (Array.isArray(svc.spec.ports) ? svc.spec.ports : []).find((p: unknown) => isRecord(p) && p.port === port);
+    if (entry === undefined) continue;
+    return typeof entry.targetPort === "number" ? entry.targetPort : port;
+  }
+  return port;
+}

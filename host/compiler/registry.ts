@@ -184,6 +184,20 @@ export class Registry {
     return out;
   }
 
+  /**
+   * The DestinationRules the gateway applies to `svc` (§8.1), oldest first: the first scope with
+   * a matching host wins, and within it the most specific host's rules are merged.
+   */
+  destinationRulesFor(svc: RegistryService): Resource[] {
+    return this.destinationRule(svc).from;
+  }
+
+  /** Every Service and ServiceEntry host visible to the gateway's namespace, in creation order. */
+  visibleServices(): RegistryService[] {
+    return [...this.byHost.values()].flat().filter((s) => isVisibleTo(s.exportTo, this.proxyNamespace))
+      .sort((a, b) => compareByCreationTime(a.res, b.res));
+  }
+
   /** The merged DestinationRule the gateway applies to `svc` (EffectiveDestinationRule). */
   destinationRule(svc: RegistryService): EffectiveDestinationRule {
     const scopes: Array<(d: DestinationRuleEntry) => boolean> = [

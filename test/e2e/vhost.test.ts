@@ -64,8 +64,10 @@ describe("§4 request → vhost: exact > longest suffix wildcard > '*'", () => {
   });
 
   it.each(["80", "8080", "12345"])("§4 ignore_port_in_host_matching: foo.example.com:%s selects the foo.example.com vhost", (port) => {
-    // new URL() drops :80 for http, so :80 is sent through the harness as a raw authority below.
-    const r = send("GET", `http://foo.example.com:${port}/`);
+    // Like curl, simulate drops :80 for http, so :80 is sent through the harness as a raw
+    // authority below; the other ports stay in :authority while the connection arrives on the
+    // gateway's port 80 (--port 80; the URL's port would otherwise choose the listener).
+    const r = send("GET", `http://foo.example.com:${port}/`, { port: 80 });
     expect(r.cluster).toBe(cluster("exact"));
   });
 
@@ -105,13 +107,13 @@ describe("§4 request → vhost: exact > longest suffix wildcard > '*'", () => {
 
   it("§4 any other host goes to the '*' vhost", () => {
     expect(send("GET", "http://unrelated.org/").cluster).toBe(cluster("star"));
-    expect(send("GET", "http://10.1.2.3:8080/").cluster).toBe(cluster("star"));
+    expect(send("GET", "http://10.1.2.3:8080/", { port: 80 }).cluster).toBe(cluster("star"));
   });
 
   it("§4 IPv6 literal authorities ([::1], [::1]:8080) are looked up without crashing and fall to '*'", () => {
     // Envoy getPortStart is IPv6-aware; no valid Istio host can name an IPv6 literal vhost
     // (VS host '[::1]' is rejected by validation), so only the '*' fallback is observable here.
-    expect(send("GET", "http://[::1]:8080/").cluster).toBe(cluster("star"));
+    expect(send("GET", "http://[::1]:8080/", { port: 80 }).cluster).toBe(cluster("star"));
     expect(send("GET", "http://[::1]/").cluster).toBe(cluster("star"));
   });
 
@@ -150,7 +152,7 @@ describe("§4 no matching vhost ⇒ 404 NR, empty body", () => {
   it("§2.8 a gateway with no bound VirtualService answers every request with 404 and an empty body", async () => {
     const send = sender(await simulatorFor(gateway(["*"]) + services("a")));
     for (const url of ["http://a/", "http://example.com/x?y=1", "http://[::1]:81/"]) {
-      const r = send("GET", url);
+      const r = send("GET", url, { port: 80 });
       expect(r.status, url).toBe(404);
       expect(r.body, url).toBe("");
     }
