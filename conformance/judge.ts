@@ -2,7 +2,9 @@
 // configuration alone, or (c) Istio's configuration plus our EnvoyFilter applied by Istio's own
 // patch code, in either rollout. Requests go in as a client sends them; what comes out is an
 // Outcome (conformance/outcome.ts) to compare with the other ways.
+import { workloadLabels } from "../host/compiler/workload.ts";
 import { toKubernetesYaml } from "../host/resources/kube-yaml.ts";
+import { loadResources } from "../host/resources/load.ts";
 import { compileInputs, DEFAULT_TARGET, type GatewayTarget } from "../host/pipeline.ts";
 import { buildEnvoyFilter, type RolloutMode } from "../host/rollout/envoyfilter.ts";
 import { formatDiagnostic } from "../host/resources/types.ts";
@@ -48,6 +50,17 @@ function pointHttp2ClustersAt(bootstrap: Record<string, any>, h2cPort: number): 
   }
 }
 
+/**
+ * The labels of the gateway pod Istio translates for: the selector's, plus those of the
+ * gateway's own Service among the inputs (a real istio-ingressgateway pod carries both `app` and
+ * `istio`, which its Service selects; host/compiler/workload.ts), so that Istio binds the
+ * listeners to the Service's targetPorts as it does on a real install.
+ */
+function podLabels(yaml: string, target: GatewayTarget): Record<string, string> {
+  const { resources } = loadResources([{ name: "case.yaml", text: yaml }]);
+  return workloadLabels(resources, target.selector, target.gatewayNamespace);
+}
+
 export class EnvoyJudge {
   private constructor(
     readonly mode: JudgeMode,
@@ -64,7 +77,7 @@ export class EnvoyJudge {
       const input = mode === "istio" ? yaml : `${yaml}\n---\n${rollout ?? rolloutYaml(yaml, mode, target)}`;
       const translation = await istio.translate({
         yaml: input,
-        labels: target.selector,
+        labels: podLabels(yaml, target),
         namespace: target.gatewayNamespace,
         listenAddress: "127.0.0.1",
         upstreamPort: upstream.port,
