@@ -98,7 +98,7 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
     [delivery === "wasmplugin" ? "rollout.yaml" : "envoyfilter.yaml", rolloutYaml],
     ["filter-config.yaml", toKubernetesYaml(config)],
     ["filter-config.bin", bytes],
-    [MODEL_FILE, modelJson(config, bytes)],
+    [MODEL_FILE, modelJson(config, bytes, result.compiled)],
   ];
   if (built.module) files.push([BUNDLE_FILE, built.module]);
   for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content);

@@ -16,9 +16,12 @@ export const BLOB_FILE = "filter-config.bin";
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
-/** filter-config.json: the model, tied to the blob written beside it. */
-export function modelJson(config: FilterConfig, blob: Uint8Array): string {
-  return `${JSON.stringify({ blobSha256: sha256(blob), config })}\n`;
+/**
+ * filter-config.json: the model, tied to the blob written beside it, with what simulate explains
+ * beyond the filter (the L4 servers Envoy serves without it, the clusters' DestinationRule notes).
+ */
+export function modelJson(config: FilterConfig, blob: Uint8Array, explain: Pick<CompiledGateway, "l4" | "clusterNotes"> = {}): string {
+  return `${JSON.stringify({ blobSha256: sha256(blob), config, l4: explain.l4 ?? [], clusterNotes: explain.clusterNotes ?? {} })}\n`;
 }
 
 /** The compiled gateway in `dir` (a `compile -o` output); throws with a user-facing reason. */
@@ -28,7 +31,7 @@ export function loadCompiled(dir: string): CompiledGateway {
     if (!existsSync(join(dir, f))) throw new Error(`--config: ${join(dir, f)} is missing (written by gatewasm compile -o ${dir})`);
   }
   const bytes = unframeBlob(new Uint8Array(readFileSync(join(dir, BLOB_FILE))));
-  let parsed: { blobSha256?: unknown; config?: FilterConfig };
+  let parsed: { blobSha256?: unknown; config?: FilterConfig; l4?: CompiledGateway["l4"]; clusterNotes?: CompiledGateway["clusterNotes"] };
   try {
     parsed = JSON.parse(readFileSync(join(dir, MODEL_FILE), "utf8"));
   } catch (error) {
@@ -38,5 +41,5 @@ export function loadCompiled(dir: string): CompiledGateway {
   if (parsed.blobSha256 !== sha256(bytes)) {
     throw new Error(`--config: ${join(dir, MODEL_FILE)} and ${join(dir, BLOB_FILE)} come from different compiles; run gatewasm compile -o ${dir} again`);
   }
-  return { config: parsed.config, bytes, policies: collectPolicies(parsed.config).list };
+  return { config: parsed.config, bytes, policies: collectPolicies(parsed.config).list, l4: parsed.l4 ?? [], clusterNotes: parsed.clusterNotes ?? {} };
 }

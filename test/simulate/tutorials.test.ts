@@ -120,7 +120,7 @@ describe("Multi-Primary on different networks (AUTO_PASSTHROUGH cross-network ga
     expect(sim.send({ method: "GET", url: "https://helloworld.sample.svc.cluster.local:15443/hello" }).action).toBe("connection_closed");
     if (judgesAbsent("AUTO_PASSTHROUGH filter chains against Istio", { istio: true })) return;
     // One filter chain per service port, server name = cluster = outbound_.<port>_.<subset>_.<host>.
-    const ours = compiled.l4[0]!.chains.map((c) => [c.serverNames, c.destinations[0]!.cluster]);
+    const ours = compiled.l4![0]!.chains.map((c) => [c.serverNames, c.destinations[0]!.cluster]);
     const theirs = await istioChains(names, EASTWEST, 15443);
     expect(new Set(ours.map((c) => JSON.stringify(c)))).toEqual(new Set(theirs.map((c) => JSON.stringify(c))));
     for (const [server, cluster] of theirs) expect(server).toEqual([cluster]);
