@@ -56,6 +56,19 @@ const dropList = new Scratch();
 
 let casRetries: u32 = 0;
 
+/**
+ * Metric ids by name for this VM: every configuration update names the same clusters again,
+ * and Envoy hands out a new id (and keeps the old one) for each define of the same stat.
+ */
+const metricIds = new Map<string, u32>();
+
+function metricId(type: MetricType, name: string): u32 {
+  if (metricIds.has(name)) return metricIds.get(name);
+  const id = defineMetric(type, name);
+  if (id != 0) metricIds.set(name, id);
+  return id;
+}
+
 function nowMs(): u64 { return currentTimeNanoseconds() / 1000000; }
 
 @inline function field(c: Config, o: u32, f: OutlierF): u32 { return c.word(Section.Outliers, OutlierF.Words, o, f); }
@@ -114,7 +127,7 @@ export class OutlierTracker {
     for (let o: u32 = 0; o < n; o++) {
       const prefix = "gatewasm.cluster." + clusterName(c, o) + ".";
       for (let m = 0; m < METRICS; m++) {
-        unchecked(this.metrics[<i32>(o * METRICS) + m] = defineMetric(m == M_ACTIVE ? MetricType.Gauge : MetricType.Counter, prefix + METRIC_NAMES[m]));
+        unchecked(this.metrics[<i32>(o * METRICS) + m] = metricId(m == M_ACTIVE ? MetricType.Gauge : MetricType.Counter, prefix + METRIC_NAMES[m]));
       }
       // The interval timer is armed when the detector is created (DetectorImpl::initialize);
       // here when the first configuration naming the cluster arrives on any worker.

@@ -205,3 +205,23 @@ describe("un-ejection timing (Envoy onIntervalTimer: only the interval timer un-
     expect(rig.stat("ejections_enforced_total")).toBe(0);
   });
 });
+
+describe("configuration updates (every route change is a new filter configuration)", () => {
+  it("the detector's state is kept by cluster name: an ejected host stays ejected and comes back on schedule", async () => {
+    const { encodeFilterConfig } = await import("../../host/config/encode.ts");
+    const { ISTIO_DEFAULTS, outlierConfig, CLUSTER } = await import("../support/outlier.ts");
+    const policy = { ...ISTIO_DEFAULTS, maxEjectionPercent: 100 };
+    const rig = await OutlierRig.single(policy, [H0]);
+    rig.send(H0, 500, 5);
+    expect(rig.ejected(H0)).toBe(true);
+    rig.at(5_000);
+    expect(rig.host.configure(encodeFilterConfig(outlierConfig({ [CLUSTER]: { policy, endpoints: [H0] } }, undefined, { maxActiveFaults: 7 })))).toEqual([true]);
+    expect(rig.ejected(H0)).toBe(true);
+    rig.at(29_999);
+    expect(rig.ejected(H0)).toBe(true);
+    rig.at(30_000);
+    expect(rig.ejected(H0)).toBe(false);
+    expect(rig.host.logsAt("info").filter((l) => l.includes("gatewasm outlier: uneject"))).toHaveLength(1);
+    expect(rig.stat("ejections_active")).toBe(0);
+  });
+});
