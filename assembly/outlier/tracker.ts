@@ -109,6 +109,8 @@ export class OutlierTracker {
   count: u32 = 0;
   metrics: StaticArray<u32> = new StaticArray<u32>(0);
   down: StaticArray<u8> = new StaticArray<u8>(0);
+  /** ejections_active as this VM last recorded it. */
+  lastActive: StaticArray<u32> = new StaticArray<u32>(0);
   /** Tick period the tracker needs (0: no detector), and when it next does its tick work. */
   tickMs: u32 = 0;
   nextTickMs: u64 = 0;
@@ -120,6 +122,7 @@ export class OutlierTracker {
     this.count = n;
     this.metrics = new StaticArray<u32>(<i32>(n * METRICS));
     this.down = new StaticArray<u8>(<i32>n);
+    this.lastActive = new StaticArray<u32>(<i32>n);
     if (casRetries == 0 && n > 0) casRetries = defineMetric(MetricType.Counter, "gatewasm.outlier.cas_retries");
     let tick: u32 = 0;
     const now = nowMs();
@@ -380,6 +383,7 @@ export class OutlierTracker {
     incrementMetric(this.metric(o, M_ENFORCED_TOTAL), 1);
     incrementMetric(this.metric(o, type == Ejection.Gateway ? M_ENFORCED_GATEWAY : type == Ejection.Consecutive5xx ? M_ENFORCED_5XX : M_ENFORCED_LOCAL), 1);
     recordMetric(this.metric(o, M_ACTIVE), active);
+    unchecked(this.lastActive[<i32>o] = active);
     unchecked(this.down[<i32>o] = total > 0 && active >= total ? 1 : 0);
     log(LogLevel.Info, "gatewasm outlier: eject cluster=" + clusterName(c, o) + " endpoint=" + String.UTF8.decodeUnsafe(addr, addrLen)
       + " type=" + typeName(type) + " time_ms=" + now.toString() + " ejections=" + host.numEjections.toString()
@@ -417,7 +421,12 @@ export class OutlierTracker {
       }
       this.loadCluster(c, o, now);
       this.refreshDown(c, o);
-      recordMetric(this.metric(o, M_ACTIVE), cluster.active);
+      // The gauge follows changes made by any worker; written only when it moved.
+      const active = cluster.active;
+      if (active != unchecked(this.lastActive[<i32>o])) {
+        unchecked(this.lastActive[<i32>o] = active);
+        recordMetric(this.metric(o, M_ACTIVE), active);
+      }
     }
   }
 
