@@ -133,6 +133,19 @@ describe("strict pair parsing (cpp-host src/pairs_util.cc toPairs, include/proxy
   });
 });
 
+describe("get_header_map_pairs on a missing or empty map (exports.cc get_header_map_pairs: no pairs ⇒ ptr 0, size 0)", () => {
+  test("trailers not there yet, or missing in on_log: OK with ptr 0, size 0, as Envoy 1.36.4 answered test/harness-envoy", async () => {
+    const host = await probeHost({}, { reqHeadersAction: 1 });
+    const w = host.workers[0]!;
+    const p = host.send({ headers: { ":path": "/" } });
+    const s = w.contexts.get(p.contextId)!.stream!;
+    w.writeBytes(OUT, new Uint8Array(8).fill(0xee));
+    expect(s.call("call_proxy_get_header_map_pairs", MapType.HTTP_REQUEST_TRAILERS, OUT, OUT + 4)).toBe(Status.OK);
+    expect([w.readU32(OUT), w.readU32(OUT + 4)]).toEqual([0, 0]);
+    expect(s.call("call_proxy_get_header_map_pairs", 99, OUT, OUT + 4)).toBe(Status.BAD_ARGUMENT);
+  });
+});
+
 describe("buffers (exports.cc get_buffer_bytes/status, envoy context.cc Buffer::copyFrom)", () => {
   test("plugin configuration only during on_configure, VM configuration always", async () => {
     const host = await probeHost({ vmConfig: "vmcfg", pluginConfig: "plug" });
@@ -230,11 +243,13 @@ describe("context and stream control", () => {
     expect(w.call("call_proxy_set_effective_context", 77)).toBe(Status.BAD_ARGUMENT);
     expect(w.call("call_proxy_set_effective_context", 1)).toBe(Status.OK);
   });
-  test("continue_stream: DOWNSTREAM/UPSTREAM UNIMPLEMENTED, unknown BAD_ARGUMENT; close_stream resets", async () => {
+  test("continue_stream: DOWNSTREAM OK (nothing resumed), UPSTREAM UNIMPLEMENTED, unknown BAD_ARGUMENT; close_stream resets (as Envoy 1.36.4 answered test/harness-envoy)", async () => {
     const host = await probeHost({}, { reqHeadersAction: 1 });
     const w = host.workers[0]!;
     const p = host.send({ headers: { ":path": "/" } });
     const s = w.contexts.get(p.contextId)!.stream!;
+    expect(s.call("call_proxy_continue_stream", 2)).toBe(Status.OK);
+    expect(p.done).toBe(false);
     expect(s.call("call_proxy_continue_stream", 3)).toBe(Status.UNIMPLEMENTED);
     expect(s.call("call_proxy_continue_stream", 9)).toBe(Status.BAD_ARGUMENT);
     expect(s.call("call_proxy_close_stream", 0)).toBe(Status.OK);
