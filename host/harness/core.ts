@@ -58,7 +58,6 @@ export class HostCore {
   readonly pendingHttpCalls: HttpCallRecord[] = [];
   /** Every callout the module made. */
   readonly httpCallLog: HttpCallRecord[] = [];
-  private nextToken = 0;
 
   constructor(opts: HostOptions) {
     // Neutral defaults (an Envoy PluginConfig that leaves them empty); gatewasm's are GATEWASM_PRESET.
@@ -106,11 +105,6 @@ export class HostCore {
       t = (t ^ (t >>> 14)) >>> 0;
       for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (t >>> (j * 8)) & 0xff;
     }
-  }
-
-  /** Callout tokens (envoy/cpp-host use a per-VM counter; ours is per host and starts at 1). */
-  nextHttpCallToken(): number {
-    return ++this.nextToken;
   }
 
   /** The VM each callout came from (answers go back to it; a dropped canary's are discarded). */

@@ -419,7 +419,10 @@ export class ProxyWasmHost extends HostCore {
 
   // ---------------------------------------------------------------- callouts
 
-  /** Answers a pending proxy_http_call (by token or record); `"fail"` = connection reset. */
+  /**
+   * Answers a pending proxy_http_call (by record, or by token: tokens are per VM, so with several
+   * workers pass the record); `"fail"` = connection reset.
+   */
   respondHttpCall(call: number | HttpCallRecord, answer: HttpCallAnswer | "fail"): void {
     const rec = typeof call === "number" ? this.pendingHttpCalls.find((c) => c.token === call) : call;
     if (!rec) throw new Error(`no pending http call ${typeof call === "number" ? call : call.token}`);

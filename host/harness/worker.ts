@@ -89,6 +89,8 @@ export class Worker {
   private lastStatus: { code: number; message: string } = { code: 0, message: "" };
 
   readonly timers = new Map<number, Timer>();
+  /** Last HTTP callout token of this VM (cpp-host next_http_call_id_, starting at HttpCall = 0). */
+  nextHttpCallId = 0;
   readonly queueReady: Array<[number, number]> = [];
   /** Root-context property writes (set_property outside a stream). */
   private readonly rootProps = new Map<string, Uint8Array>();
@@ -903,7 +905,9 @@ export class Worker {
         if (!w.host.clusters.has(cluster)) return S.BAD_ARGUMENT;
         if (headers.get(":path") === undefined || headers.get(":method") === undefined ||
           headers.get(":authority") === undefined) return S.BAD_ARGUMENT;
-        const token = w.host.nextHttpCallToken();
+        // cpp-host wasm.h nextHttpCallId: per VM, the callout type (HttpCall = 0) in the low two
+        // bits, += 4 per call: 4, 8, 12, ... (Envoy 1.36.4 gave the probe's first call 4).
+        const token = (w.nextHttpCallId += 4);
         if (!w.setU32(tokenPtr, token)) return S.INVALID_MEMORY_ACCESS;
         w.host.recordHttpCall({
           worker: w.index, token, rootContextId: w.ctx().rootId, cluster, headers: headers.pairs,
