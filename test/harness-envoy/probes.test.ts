@@ -87,12 +87,13 @@ describe.skipIf(skip)("harness probes in real Envoy and in the harness", () => {
   afterAll(async () => rig?.stop());
 
   /** Runs one case both ways: [harness, envoy] as comparable observations, boot lines included. */
-  async function both(i: number): Promise<{ harness: Observed; envoy: Observed; harnessBoot: string[]; envoyBoot: string[]; host: ProxyWasmHost }> {
+  async function both(i: number): Promise<{ harness: Observed; envoy: Observed; harnessBoot: string[]; envoyBoot: string[]; harnessAllBoot: string[]; envoyAllBoot: string[]; host: ProxyWasmHost }> {
     const c = PROBE_CASES[i]!;
     const p = plugins[i]!;
     const req = { method: c.request?.method ?? "GET", path: c.request?.path ?? "/probe", headers: c.request?.headers ?? [], body: c.request?.body };
     const authority = "probe.example";
 
+    const allBoot = wasmLogs(rig.envoy.log(), p.vmId).map((l) => `${l.thread}: ${l.message}`);
     const bootLines = wasmLogs(rig.envoy.log(), p.vmId).filter((l) => l.thread === "worker");
     rig.upstream.reset();
     const r = await sendRequest(rig.envoy.target(p.port), { method: req.method, authority, path: req.path, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) });
@@ -108,6 +109,7 @@ describe.skipIf(skip)("harness probes in real Envoy and in the harness", () => {
 
     const host = await loadInHarness(p);
     const harnessBoot = host.logs.filter((l) => l.worker === 0).map((l) => l.message);
+    const harnessAllBoot = host.logs.map((l) => `${l.worker >= 0 ? "worker" : "main"}: ${l.message}`);
     const before = host.logs.length;
     const pending = host.send({
       headers: envoyRequestHeaders(req.method, authority, req.path, req.headers, req.body === undefined ? undefined : req.body.length),
@@ -121,12 +123,14 @@ describe.skipIf(skip)("harness probes in real Envoy and in the harness", () => {
     }
     if (c.tickMs) host.advance(c.tickMs);
     const harness = { ...observedInHarness(pending.result), logs: host.logs.slice(before).filter((l) => l.worker === 0).map((l) => l.message) };
-    return { harness, envoy, harnessBoot, envoyBoot: bootLines.map((l) => l.message), host };
+    return { harness, envoy, harnessBoot, envoyBoot: bootLines.map((l) => l.message), harnessAllBoot, envoyAllBoot: allBoot, host };
   }
 
   for (const [i, c] of PROBE_CASES.entries()) {
     it(`${c.name} (${c.mirrors})`, async () => {
-      const { harness, envoy, harnessBoot, envoyBoot } = await both(i);
+      const { harness, envoy, harnessBoot, envoyBoot, harnessAllBoot, envoyAllBoot } = await both(i);
+      // Boot on every VM: Envoy's canary and main-thread VMs (main thread), then the worker's.
+      expect(harnessAllBoot).toEqual(envoyAllBoot);
       if (process.env.PROBE_DUMP) writeFileSync(join(DIR, `probe-${i}.json`), JSON.stringify({ harnessBoot, envoyBoot, harness, envoy }, null, 1));
       expect(harnessBoot).toEqual(envoyBoot);
       let envoyLogs = oneBodyFrame(envoy.logs);

@@ -161,10 +161,13 @@ describe.skipIf(Boolean(why))("the Go SDK's own examples (held out) in real Envo
     expect(bad[0]).toEqual(bad[1]);
   });
 
-  it("vm_plugin_configuration: README — logs the VM configuration and the plugin configuration when it starts", () => {
-    const envoyBoot = workerLogs("vm_plugin_configuration");
-    expect(envoyBoot).toEqual([`vm config: ${VM_CONFIG}`, `plugin config: ${CONFIG.vm_plugin_configuration}`]);
-    expect(hosts.get("vm_plugin_configuration")!.logs.map((l) => l.message)).toEqual(envoyBoot);
+  it("vm_plugin_configuration: README — logs the VM configuration and the plugin configuration when it starts, on each of Envoy's VMs", () => {
+    const envoyBoot = wasmLogs(rig.envoy.log(), plugins.vm_plugin_configuration.vmId).map((l) => [l.thread, l.message]);
+    const once = [`vm config: ${VM_CONFIG}`, `plugin config: ${CONFIG.vm_plugin_configuration}`];
+    // The canary and the main thread's VM, then the worker's (source/extensions/common/wasm/wasm.cc).
+    expect(envoyBoot).toEqual([...once.map((m) => ["main", m]), ...once.map((m) => ["main", m]), ...once.map((m) => ["worker", m])]);
+    const harnessBoot = hosts.get("vm_plugin_configuration")!.logs.map((l) => [l.worker >= 0 ? "worker" : "main", l.message]);
+    expect(harnessBoot).toEqual(envoyBoot);
   });
 
   it("http_auth_random: README — the httpbin callout's answer hashed decides: access granted or 403 access forbidden", async () => {
@@ -187,10 +190,14 @@ describe.skipIf(Boolean(why))("the Go SDK's own examples (held out) in real Envo
   it("helloworld: README — OnPluginStart from Go!, then a line per tick", async () => {
     expect(workerLogs("helloworld")[0]).toBe("OnPluginStart from Go!");
     const host = hosts.get("helloworld")!;
-    expect(host.logs[0]?.message).toBe("OnPluginStart from Go!");
+    expect(host.logs.filter((l) => l.worker === 0)[0]?.message).toBe("OnPluginStart from Go!");
     const before = host.logs.length;
     host.advance(3000);
-    expect(host.logs.slice(before).filter((l) => l.message === "OnTick called")).toHaveLength(3);
-    expect(workerLogs("helloworld").filter((l) => l === "OnTick called").length).toBeGreaterThan(0);
+    // A 1 s tick on the worker and on the main thread's VM, as in Envoy.
+    const ticks = host.logs.slice(before).filter((l) => l.message === "OnTick called");
+    expect(ticks.filter((l) => l.worker === 0)).toHaveLength(3);
+    expect(ticks.filter((l) => l.worker < 0)).toHaveLength(3);
+    const envoyTicks = wasmLogs(rig.envoy.log(), plugins.helloworld.vmId).filter((l) => l.message === "OnTick called");
+    expect(new Set(envoyTicks.map((l) => l.thread))).toEqual(new Set(["main", "worker"]));
   });
 });
