@@ -152,7 +152,7 @@ describe.skipIf(skip)("harness probes in real Envoy and in the harness", () => {
       if (c.name === "set_header_map_pairs") {
         // Envoy answers its own 404 (no route) once the module replaced the request headers with
         // a map without x-forwarded-proto: its route lookup returns no route for such a request
-        // (source/common/router/config_impl.cc getRouteFromEntries). The harness has no router
+        // (measured with the same map with and without it; docs/harness.md). The harness has no router
         // and forwards (docs/harness.md). The map itself reads back alike.
         expect([envoy.status, envoy.upstream, harness.status, harness.upstream?.headers.find(([n]) => n === ":path")]).toEqual([404, null, 200, [":path", "/new"]]);
         const untilResponse = (l: string[]) => l.slice(0, l.findIndex((x) => x.startsWith("cb:response_headers")));
