@@ -4,9 +4,10 @@
 
 import { DEFAULT_CLUSTER_HEADER, FILTER_CONFIG_VERSION, type FilterConfig, type RouteTable, type VirtualHost } from "../config/model.ts";
 import type { Diagnostic, Resource } from "../resources/types.ts";
-import { DiagnosticSink, at, isRecord } from "./common.ts";
+import { DiagnosticSink, asArray, at, isRecord } from "./common.ts";
 import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.ts";
-import { MESH_GATEWAY, hostIntersection, namesForNamespace } from "./names.ts";
+import { MESH_GATEWAY, hostIntersection, namesForNamespace, sanitizeServerHosts } from "./names.ts";
+import { nearestName } from "./suggest.ts";
 import { checkSubsetFailoverAnnotation } from "./failover.ts";
 import { collectOutliers } from "./outlier.ts";
 import { EndpointIndex } from "./endpoints.ts";
@@ -16,7 +17,7 @@ import { assignListenerPorts, listenerPortFor } from "./listener-ports.ts";
 import { Registry } from "./registry.ts";
 import { workloadLabels } from "./workload.ts";
 import { type TranslatedRoute, translateVirtualService } from "./translate-route.ts";
-import { type VirtualServiceIndex, indexVirtualServices } from "./virtualservices.ts";
+import { type VirtualServiceIn, type VirtualServiceIndex, indexVirtualServices } from "./virtualservices.ts";
 
 export interface CompileOptions {
   /** Gateway workload labels, default `{istio: "ingressgateway"}`. */
@@ -108,12 +109,36 @@ function reportGatewayBindings(
     vs.gateways.forEach((gw, i) => {
       if (gw === MESH_GATEWAY) return;
       const origin = at({ res: vs.res, path: ["spec", "gateways"] }, i);
-      if (!all.has(gw)) sink.report(origin, `Gateway ${gw} does not exist: this binding has no effect`, "warning");
-      else if (!selectedNames.has(gw)) {
+      const gateway = all.get(gw);
+      if (!gateway) {
+        const near = nearestName(gw, all.keys());
+        sink.report(origin, `Gateway ${gw} does not exist: this binding has no effect${near ? `; did you mean ${near}?` : ""}`, "warning");
+      } else if (!selectedNames.has(gw)) {
         sink.report(origin, `Gateway ${gw} does not select the workload ${JSON.stringify(labels)}: this binding has no effect here`, "warning");
+      } else {
+        reportHostMiss(vs, gw, gateway, sink);
       }
     });
   }
+}
+
+/**
+ * A VirtualService bound to a Gateway none of whose servers' hosts intersect its own hosts
+ * (namespace-scoped `ns/host` server hosts included, Names.Intersection after
+ * NamesForNamespace, as buildGatewayHTTPRouteConfig and pickMatchingGatewayHosts compare them)
+ * contributes nothing through that Gateway: reported at the VirtualService's hosts, where the fix
+ * usually is.
+ */
+function reportHostMiss(vs: VirtualServiceIn, gatewayName: string, gateway: Resource, sink: DiagnosticSink): void {
+  const serverHosts = asArray(gateway.spec.servers).filter(isRecord)
+    .flatMap((s) => sanitizeServerHosts(asArray(s.hosts).filter((h): h is string => typeof h === "string"), gateway.metadata.namespace));
+  const visible = namesForNamespace(serverHosts, vs.namespace);
+  if (hostIntersection(visible, vs.hosts).length > 0) return;
+  const written = asArray(vs.res.spec.hosts).filter((h): h is string => typeof h === "string");
+  const otherNamespaces = serverHosts.filter((h) => h.includes("/") && !h.startsWith(`${vs.namespace}/`) && !h.startsWith("*/"));
+  const hidden = otherNamespaces.length ? ` (${otherNamespaces.join(", ")} only for VirtualServices of those namespaces)` : "";
+  sink.report({ res: vs.res, path: ["spec", "hosts"] },
+    `hosts ${written.join(", ")} match no host of Gateway ${gatewayName} (its servers' hosts: ${[...new Set(serverHosts)].join(", ") || "none"})${hidden}: this VirtualService serves nothing through it`, "warning");
 }
 
 /** Envoy virtual host name `util.DomainName(host, port)`. */

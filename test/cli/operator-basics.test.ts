@@ -155,3 +155,40 @@ describe("CLI basics", () => {
     expect(stdin.err()).toMatch(/<stdin>:1:1  -  -  not a text file/);
   });
 });
+
+describe("a VirtualService that misses its Gateway is reported at the VirtualService (issue 12 item 9)", () => {
+  // The ingress tutorial's YAML with the VirtualService's host mistyped (.org for .com), and a
+  // second copy bound to a misspelt gateway name.
+  const text = readFileSync(tutorial("ingress-httpbin.yaml"), "utf8");
+  const lineOf = (t: string, needle: string, from = 0) => t.slice(0, t.indexOf(needle, from)).split("\n").length;
+
+  it("hosts that intersect no server host of the Gateway: a warning at spec.hosts naming the Gateway's hosts", () => {
+    const vsStart = text.indexOf("kind: VirtualService");
+    const wrong = text.slice(0, vsStart) + text.slice(vsStart).replace('- "httpbin.example.com"', '- "httpbin.example.org"');
+    const r = compileInputs([{ name: "ingress.yaml", text: wrong }, { path: tutorial("httpbin-service.yaml") }]);
+    const d = r.diagnostics.find((x) => x.kind === "VirtualService" && x.field === "spec.hosts")!;
+    expect(d).toMatchObject({ severity: "warning", name: "httpbin", location: { file: "ingress.yaml", line: lineOf(wrong, '- "httpbin.example.org"'), col: 3 } });
+    expect(d.message).toBe("hosts httpbin.example.org match no host of Gateway default/httpbin-gateway (its servers' hosts: httpbin.example.com): this VirtualService serves nothing through it");
+    // The tutorial as written gets no such warning.
+    expect(compileInputs([{ path: tutorial("ingress-httpbin.yaml") }]).diagnostics.filter((x) => x.field === "spec.hosts")).toEqual([]);
+  });
+
+  it("a namespace-scoped server host (ns/host) counts only for VirtualServices of that namespace", () => {
+    const scoped = text.replace('    - "httpbin.example.com"\n---', '    - "web/httpbin.example.com"\n---');
+    const d = compileInputs([{ name: "ingress.yaml", text: scoped }]).diagnostics.find((x) => x.field === "spec.hosts")!;
+    expect(d.message).toMatch(/its servers' hosts: web\/httpbin.example.com\) \(web\/httpbin.example.com only for VirtualServices of those namespaces\)/);
+  });
+
+  it("an unknown gateway name gets a did-you-mean with the nearest existing Gateway, at spec.gateways[i]", () => {
+    const typo = text.replace("  - httpbin-gateway\n", "  - httpbin-gatway\n");
+    const r = compileInputs([{ name: "ingress.yaml", text: typo }], undefined, { emptyRouting: "warning" });
+    const d = r.diagnostics.find((x) => x.field === "spec.gateways[0]")!;
+    expect(d).toMatchObject({ kind: "VirtualService", name: "httpbin", location: { line: lineOf(typo, "  - httpbin-gatway"), col: 5 } });
+    expect(d.message).toBe("Gateway default/httpbin-gatway does not exist: this binding has no effect; did you mean default/httpbin-gateway?");
+    // The right name in the wrong namespace is suggested too; an unrelated name is not.
+    const ns = text.replace("  - httpbin-gateway\n", "  - istio-system/httpbin-gateway\n");
+    expect(compileInputs([{ name: "i.yaml", text: ns }]).diagnostics.find((x) => x.field === "spec.gateways[0]")!.message).toMatch(/did you mean default\/httpbin-gateway\?$/);
+    const far = text.replace("  - httpbin-gateway\n", "  - payments\n");
+    expect(compileInputs([{ name: "i.yaml", text: far }]).diagnostics.find((x) => x.field === "spec.gateways[0]")!.message).toBe("Gateway default/payments does not exist: this binding has no effect");
+  });
+});
