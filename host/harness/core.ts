@@ -52,6 +52,8 @@ export class HostCore {
   readonly clusters: Set<string>;
   readonly staticProperties: Map<string, Uint8Array>;
   readonly foreignFunctions: Map<string, (args: Uint8Array) => Uint8Array | void>;
+  /** Runs what Envoy's dispatchers have been posted (on_queue_ready); set by the host. */
+  runPosted: () => void = () => {};
   /** Fault injection (HostCallHook): null runs every host call. */
   onHostCall: HostCallHook | null;
   /** Callouts not answered yet, oldest first. */

@@ -115,6 +115,10 @@ export class Flow {
         return this.afterCall(a !== 0, "request", Step.Upstream);
       }
       case Step.Upstream:
+        // While the request travels upstream, Envoy's dispatchers run what was posted to them:
+        // on_queue_ready for an enqueue made by the callbacks so far (measured in Envoy,
+        // test/harness-envoy "shared data and queues").
+        this.worker.host.runPosted();
         return this.callUpstream();
       case Step.RespHeaders: {
         const map = this.respMap!;

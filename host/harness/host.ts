@@ -131,6 +131,7 @@ export class ProxyWasmHost extends HostCore {
     super(opts);
     this.useCanary = opts.canary ?? true;
     this.useMainThread = opts.mainThreadVm ?? true;
+    this.runPosted = () => this.settle();
   }
 
   /**

@@ -49,9 +49,6 @@ type Known = { harness: string; envoy: string; why: string } | { moved: string; 
  * there) before the rest is compared, so a fixed harness fails here until the entry goes.
  */
 const KNOWN: Record<string, Known[]> = {
-  "shared data and queues": [
-    { moved: "cb:queue_ready 1 1", before: "cb:response_headers 2 0", why: "on_queue_ready runs from the worker's event loop as soon as the callback returned, before the upstream answered; the harness delivers it when the drive call settles" },
-  ],
   "http callout": [
     { harness: "grpc call = 2", envoy: "grpc call = 0", why: "grpc_call to a cluster Envoy has (an HTTP/1 one here) starts the call; the harness has no gRPC clusters" },
   ],
