@@ -3,15 +3,18 @@
 // `gatewasm compile` once in this process and prints wall time, CPU time (user + system: the
 // build machine's 2 cores are shared, so CPU time is the steadier number) and peak RSS.
 //
-//   npx tsx scripts/compile-speed.ts [--mb 5] [--hosts 1000] [--seed 1] [--delivery inline]
+//   npx tsx scripts/compile-speed.ts [--mb 5] [--hosts 1000] [--seed 1] [--delivery inline] [--write FILE]
+//   (--write FILE also saves the input, to time the CLI itself:
+//    /usr/bin/time -v npx gatewasm compile -f FILE -o DIR)
 //   node --cpu-prof --import tsx scripts/compile-speed.ts   # profile (chrome://inspect)
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { istioBenchInputs } from "../bench/istio-yaml.ts";
 import { compileResources } from "../host/pipeline.ts";
 import { loadResources } from "../host/resources/load.ts";
 import { buildDelivery, objectsYaml, type DeliveryMode } from "../host/rollout/delivery.ts";
 
-const { values } = parseArgs({ options: { mb: { type: "string" }, hosts: { type: "string" }, seed: { type: "string" }, delivery: { type: "string" } } });
+const { values } = parseArgs({ options: { mb: { type: "string" }, hosts: { type: "string" }, seed: { type: "string" }, delivery: { type: "string" }, write: { type: "string" } } });
 const targetBytes = Number(values.mb ?? 5) * 1024 * 1024;
 const hosts = Number(values.hosts ?? 1000);
 const seed = Number(values.seed ?? 1);
@@ -19,8 +22,10 @@ const seed = Number(values.seed ?? 1);
 // Bytes grow about linearly with routes: size a guess, then scale it once.
 let routes = 20_000;
 let yaml = istioBenchInputs({ routes, hosts, seed }).yaml;
+if (values.write) writeFileSync(values.write, yaml);
 routes = Math.round((routes * targetBytes) / yaml.length);
 yaml = istioBenchInputs({ routes, hosts, seed }).yaml;
+if (values.write) writeFileSync(values.write, yaml);
 
 const rows: Array<[string, number, number]> = [];
 let wall = performance.now();

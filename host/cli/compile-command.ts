@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { toKubernetesYaml } from "../resources/kube-yaml.ts";
+import { plainDataYaml } from "../resources/fast-yaml-emit.ts";
 import { DEFAULT_ROLLOUT, ROLLOUT_MODES, type RolloutMode } from "../rollout/envoyfilter.ts";
 import { BUNDLE_FILE, buildDelivery, DEFAULT_DELIVERY, DELIVERY_MODES, objectsYaml, type DeliveryMode } from "../rollout/delivery.ts";
 import { FAIL_STRATEGIES, type FailStrategy } from "../rollout/wasmplugin.ts";
@@ -94,14 +94,19 @@ export async function runCompile(args: string[], io: Io): Promise<number> {
   // Write every file under a temporary name first, then rename: never a partial output.
   const dir = values.output;
   mkdirSync(dir, { recursive: true });
-  const files: Array<[string, string | Uint8Array]> = [
-    [delivery === "wasmplugin" ? "rollout.yaml" : "envoyfilter.yaml", rolloutYaml],
-    ["filter-config.yaml", toKubernetesYaml(config)],
-    ["filter-config.bin", bytes],
-    [MODEL_FILE, modelJson(config, bytes, result.compiled)],
+  // Each text is made, written and dropped in turn: at 25,000 routes they are tens of MB each.
+  const compiled = result.compiled;
+  const files: Array<[string, () => string | Uint8Array]> = [
+    [delivery === "wasmplugin" ? "rollout.yaml" : "envoyfilter.yaml", () => rolloutYaml],
+    // The decisions, readable; written without the yaml package's document model (tens of MB at
+    // 25,000 routes, which that model took seconds and hundreds of MB to write).
+    ["filter-config.yaml", () => plainDataYaml(config as unknown as Record<string, unknown>)],
+    ["filter-config.bin", () => bytes],
+    [MODEL_FILE, () => modelJson(config, bytes, compiled)],
   ];
-  if (built.module) files.push([BUNDLE_FILE, built.module]);
-  for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content);
+  const module = built.module;
+  if (module) files.push([BUNDLE_FILE, () => module]);
+  for (const [name, content] of files) writeFileSync(join(dir, `.${name}.tmp`), content());
   for (const [name] of files) renameSync(join(dir, `.${name}.tmp`), join(dir, name));
   io.stderr(`gatewasm: wrote ${files.map(([n]) => join(dir, n)).join(", ")}${built.version ? ` (bundle version ${built.version})` : ""}\n`);
   return 0;

@@ -118,3 +118,23 @@ describe("fast YAML reader", () => {
     expect(fast).toBeGreaterThan(200); // the rest hold something left to the yaml package on purpose
   });
 });
+
+describe("plain-data YAML writer (host/resources/fast-yaml-emit.ts)", () => {
+  it("reads back as the same value with the loader's options, through both readers", async () => {
+    const { plainDataYaml } = await import("../../host/resources/fast-yaml-emit.ts");
+    const { compileInputs } = await import("../../host/pipeline.ts");
+    const { compiled } = compileInputs([{ path: join(ROOT, "examples/storefront") }]);
+    const tricky = {
+      yes: "no", "80": 80, "a b": ["on", "off", "", "null", "~", "1e3", "0777", "#c", "- x", "k: v", "\"q\"", "é\u2028", "\t\n"],
+      nested: [[1, [2]], {}, [], { x: null, y: true, z: -0.5 }], "": "empty key", "_hidden": 1, "x.y/z-w": "ok",
+    };
+    for (const value of [compiled!.config as unknown as Record<string, unknown>, tricky]) {
+      const text = plainDataYaml(value);
+      const [doc] = reference(text);
+      expect(doc!.errors).toEqual([]);
+      expect(doc!.toJS()).toEqual(JSON.parse(JSON.stringify(value)));
+      const fast = fastParseAll(text);
+      if (fast) expect(fast[0]!.value).toEqual(JSON.parse(JSON.stringify(value)));
+    }
+  });
+});
