@@ -55,7 +55,7 @@ export function emptyRoutingDiagnostic(
     namespace: "",
     name: "",
     field: "",
-    message: `nothing to route: ${why}; ${consequence}${advice}`,
+    message: `nothing to route: ${why}; compiled to ${config.routeTables.length} route table${config.routeTables.length === 1 ? "" : "s"} with no virtual host: ${consequence}${advice}`,
     code: "empty-routing",
   };
 }
