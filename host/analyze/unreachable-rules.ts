@@ -151,15 +151,25 @@ function analyzeRules(ctx: AnalyzeContext, vs: Resource, kind: "http" | "tcp" | 
     });
     if (duplicates === matches.length) unused(rulePath, routeName(raw, rulen, http), "all matches used by prior rules");
   });
-  for (let i = 0; i < prefixes.length; i++) {
-    for (let j = i + 1; j < prefixes.length; j++) {
-      const a = prefixes[i]!;
-      const b = prefixes[j]!;
-      if (a.prefix === b.prefix) continue; // duplicates were reported above
-      if (covered(a, b)) {
-        ineffective(b.path, b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`);
-      }
+  // Every earlier prefix match whose prefix starts the later one's (and differs: duplicates were
+  // reported above), found through the later prefix's own prefixes rather than by trying every
+  // pair, so a VirtualService with thousands of matches stays linear in their number; reported in
+  // Istio's pair order.
+  const byPrefix = new Map<string, number[]>();
+  const pairs: Array<[number, number]> = [];
+  prefixes.forEach((b, j) => {
+    for (let len = 1; len < b.prefix.length; len++) {
+      for (const i of byPrefix.get(b.prefix.slice(0, len)) ?? []) if (covered(prefixes[i]!, b)) pairs.push([i, j]);
     }
+    const list = byPrefix.get(b.prefix) ?? [];
+    list.push(j);
+    byPrefix.set(b.prefix, list);
+  });
+  pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  for (const [i, j] of pairs) {
+    const a = prefixes[i]!;
+    const b = prefixes[j]!;
+    ineffective(b.path, b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`);
   }
 }
 
