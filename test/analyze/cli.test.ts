@@ -97,6 +97,12 @@ describe("gatewasm analyze (CLI)", () => {
     expect(r.code).toBe(0);
   });
 
+  it("analyze --help prints its options and exits 0", async () => {
+    const r = await run(["analyze", "--help"], "");
+    expect(r.code).toBe(0);
+    for (const option of ["--failure-threshold", "--output-threshold", "--suppress", "-o, --output"]) expect(r.out).toContain(option);
+  });
+
   it("refuses an unknown -o or threshold with a message and exit 1", async () => {
     expect((await run(["analyze", "-f", "-", "-o", "table"], INPUT)).code).toBe(1);
     const r = await run(["analyze", "-f", "-", "--failure-threshold", "Fatal"], INPUT);
