@@ -9,7 +9,7 @@ import { type RouteTableSpec, mergeGateways, selectGateways } from "./gateways.t
 import { MESH_GATEWAY, hostIntersection, namesForNamespace, sanitizeServerHosts } from "./names.ts";
 import { nearestName } from "./suggest.ts";
 import { checkSubsetFailoverAnnotation } from "./failover.ts";
-import { collectOutliers } from "./outlier.ts";
+import { collectOutliers, reportFailoverWithoutDetector, reportIneffectiveOutlierFields } from "./outlier.ts";
 import { EndpointIndex } from "./endpoints.ts";
 import { clusterNotes } from "./cluster-notes.ts";
 import { compileL4, type L4Listener } from "./l4.ts";
@@ -83,6 +83,8 @@ export function compileGateway(resources: Resource[], options: Partial<CompileOp
     const endpoints = new EndpointIndex(usable, registry);
     const outliers = collectOutliers(config, registry, (svc, port, subset) => endpoints.endpointsOf(svc, port, subset));
     if (Object.keys(outliers).length > 0) config.outliers = outliers;
+    reportIneffectiveOutlierFields(usable, sink);
+    reportFailoverWithoutDetector(config, new Map(vsIndex.all.map((vs) => [vs.key, vs.res])), sink);
     l4 = compileL4(gateways, {
       registry, vsIndex, sink, clusterDomain,
       listenerPort: (port) => listenerPortFor(port, usable, labels, proxyNamespace),

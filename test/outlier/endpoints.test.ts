@@ -216,6 +216,21 @@ describe("subset failover annotation gatewasm.io/subset-failover", () => {
     expect(routes.map((x) => x.action.kind === "route" && x.action.failover === true)).toEqual([false, true]);
   });
 
+  it("failover where no destination has a detector: a warning at the annotation (it would never trigger)", () => {
+    const text = annotate("true").replace("  trafficPolicy: {outlierDetection: {consecutive5xxErrors: 1}}\n", "");
+    const r = compileInputs([{ name: "case.yaml", text }]);
+    const w = r.diagnostics.filter((d) => d.message.includes("subset failover never triggers"));
+    expect(w.map((d) => [d.severity, d.kind, d.field])).toEqual([["warning", "VirtualService", "metadata.annotations.gatewasm.io/subset-failover"]]);
+    expect(compileInputs([{ name: "case.yaml", text: annotate("true") }]).diagnostics.filter((d) => d.message.includes("never triggers"))).toEqual([]);
+  });
+
+  it("outlierDetectionHttpErrorCodes: a warning that it changes nothing (Istio writes no error matcher; test/outlier/policy-istio.test.ts)", () => {
+    const text = BASE.replace("trafficPolicy: {outlierDetection: {consecutive5xxErrors: 1}}", "trafficPolicy: {outlierDetection: {consecutive5xxErrors: 1, outlierDetectionHttpErrorCodes: [503]}}");
+    const r = compileInputs([{ name: "case.yaml", text }]);
+    const w = r.diagnostics.filter((d) => d.message.startsWith("outlierDetectionHttpErrorCodes has no effect"));
+    expect(w.map((d) => [d.severity, d.field])).toEqual([["warning", "spec.trafficPolicy.outlierDetection.outlierDetectionHttpErrorCodes"]]);
+  });
+
   it("absent or \"false\": off; another value is a warning at the annotation and leaves it off", () => {
     for (const text of [BASE, annotate("false")]) {
       const r = compileInputs([{ name: "case.yaml", text }]);

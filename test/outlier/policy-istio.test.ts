@@ -143,7 +143,7 @@ spec:
     withDetector: 1,
   },
   {
-    name: "baseEjectionTime above 300 s (max_ejection_time becomes base); split without a local-origin count keeps 5",
+    name: "baseEjectionTime above 300 s (max_ejection_time becomes base); split without a local-origin count keeps 5; outlierDetectionHttpErrorCodes writes nothing",
     yaml: service("reviews", [9080]) + `---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -151,7 +151,7 @@ metadata: {name: reviews, namespace: default}
 spec:
   host: reviews
   trafficPolicy:
-    outlierDetection: {baseEjectionTime: 400s, splitExternalLocalOriginErrors: true}
+    outlierDetection: {baseEjectionTime: 400s, splitExternalLocalOriginErrors: true, outlierDetectionHttpErrorCodes: [429, 503]}
 `,
     destinations: [{ host: R, port: 9080 }],
     withDetector: 1,
