@@ -55,6 +55,26 @@ const sweepList = new Scratch();
 const dropList = new Scratch();
 
 let casRetries: u32 = 0;
+let casGaveUp: u32 = 0;
+
+/**
+ * Lost CASes one callback may retry. Real contention never comes near it; it only keeps a host
+ * that answers CAS_MISMATCH forever (or fails every write) from hanging the VM.
+ */
+const CAS_BUDGET: u32 = 1000;
+let casBudget: u32 = CAS_BUDGET;
+
+/** After a set: true when the loop is done (written, or given up), false to re-read and retry. */
+function written(st: Status): bool {
+  if (st == Status.Ok) return true;
+  if (st == Status.CasMismatch && casBudget > 0) {
+    casBudget--;
+    incrementMetric(casRetries, 1);
+    return false;
+  }
+  incrementMetric(casGaveUp, 1);
+  return true;
+}
 
 /**
  * Metric ids by name for this VM: every configuration update names the same clusters again,
@@ -123,7 +143,10 @@ export class OutlierTracker {
     this.metrics = new StaticArray<u32>(<i32>(n * METRICS));
     this.down = new StaticArray<u8>(<i32>n);
     this.lastActive = new StaticArray<u32>(<i32>n);
-    if (casRetries == 0 && n > 0) casRetries = defineMetric(MetricType.Counter, "gatewasm.outlier.cas_retries");
+    if (casRetries == 0 && n > 0) {
+      casRetries = defineMetric(MetricType.Counter, "gatewasm.outlier.cas_retries");
+      casGaveUp = defineMetric(MetricType.Counter, "gatewasm.outlier.cas_gave_up");
+    }
     let tick: u32 = 0;
     const now = nowMs();
     this.clockMs = now;
@@ -161,6 +184,7 @@ export class OutlierTracker {
    */
   observe(c: Config, o: u32): void {
     if (o >= this.count) return; // a newer configuration of this root replaced the records
+    casBudget = CAS_BUDGET;
     if (getProperty(T.ptrOf(T.PROPERTY_UPSTREAM_ADDRESS), T.lenOf(T.PROPERTY_UPSTREAM_ADDRESS)) != Status.Ok) { freeHostBlock(outPtr()); return; }
     const addr = outPtr();
     const addrLen = outLen();
@@ -230,8 +254,8 @@ export class OutlierTracker {
       if (!counted && notify == 0 && host.c5xx == c5xx && host.cgw == cgw && host.clocal == clocal
         && (st == Status.Ok || (host.c5xx == 0 && host.cgw == 0 && host.clocal == 0))) break;
       host.store(hostValue);
-      if (setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas) == Status.Ok) break;
-      incrementMetric(casRetries, 1); // another worker wrote first: read its value and apply ours again
+      // Lost: another worker wrote first; read its value and apply ours again.
+      if (written(setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas))) break;
     }
     if (counted) this.countSeen(c, o, window);
     // Envoy posts the notifications to the main thread in this order; each is handled alone.
@@ -263,8 +287,7 @@ export class OutlierTracker {
       else if (type == Ejection.Consecutive5xx) host.c5xx = 0;
       else host.clocal = 0;
       host.store(hostValue);
-      if (setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas) == Status.Ok) return;
-      incrementMetric(casRetries, 1);
+      if (written(setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas))) return;
     }
   }
 
@@ -304,9 +327,7 @@ export class OutlierTracker {
 
   private storeCluster(c: Config, o: u32, cas: u32): bool {
     clusterKey(c, o);
-    if (setSharedData(key.ptr, key.length, cluster.ptr, cluster.length, cas) == Status.Ok) return true;
-    incrementMetric(casRetries, 1);
-    return false;
+    return written(setSharedData(key.ptr, key.length, cluster.ptr, cluster.length, cas));
   }
 
   private countSeen(c: Config, o: u32, window: u32): void {
@@ -367,8 +388,7 @@ export class OutlierTracker {
       host.lastEjectionMs = now;
       if (<u64>host.backoff * base < max + base) host.backoff++;
       host.store(hostValue);
-      if (setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas) == Status.Ok) break;
-      incrementMetric(casRetries, 1);
+      if (written(setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas))) break;
     }
     if (raced) {
       do {
@@ -408,6 +428,7 @@ export class OutlierTracker {
     const now = nowMs();
     if (now < this.nextTickMs) return;
     this.nextTickMs = now + this.tickMs;
+    casBudget = CAS_BUDGET;
     this.clockMs = now;
     for (let o: u32 = 0; o < this.count; o++) {
       while (true) {
@@ -472,7 +493,7 @@ export class OutlierTracker {
           }
           if (changed) {
             host.store(hostValue);
-            if (setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas) != Status.Ok) { incrementMetric(casRetries, 1); continue; }
+            if (!written(setSharedData(key.ptr, key.length, hostValue, HOST_BYTES, cas))) continue;
           }
           if (pass == 0 && changed) {
             unejected++;

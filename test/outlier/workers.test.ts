@@ -97,3 +97,21 @@ describe("a lost compare-and-swap is retried, not dropped", () => {
     expect(rig.stat("ejections_enforced_consecutive_5xx")).toBe(1);
   });
 });
+
+describe("a host that never lets a CAS through", () => {
+  it("does not hang the VM: the callback gives up after its retry budget, counted, and the request completes", async () => {
+    const rig = await OutlierRig.single({ maxEjectionPercent: 100 }, ["10.0.0.1:8080"]);
+    const store = rig.host.sharedData;
+    const set = store.setEntry.bind(store);
+    store.setEntry = () => 8; // CAS_MISMATCH, always
+    const r = rig.host.request({ headers: [[":method", "GET"], [":scheme", "http"], [":authority", "a.example.com"], [":path", "/x"]], upstream: { status: 500, address: "10.0.0.1:8080" } });
+    store.setEntry = set;
+    expect(r.completed).toBe(true);
+    expect(rig.host.isFailed()).toBe(false);
+    expect(rig.counter("gatewasm.outlier.cas_gave_up")).toBe(1);
+    expect(rig.counter("gatewasm.outlier.cas_retries")).toBe(1000);
+    // Writes work again: the next outcome is counted.
+    rig.send("10.0.0.1:8080", 500);
+    expect(rig.hostRecord("10.0.0.1:8080")!.c5xx).toBe(1);
+  });
+});
