@@ -52,15 +52,16 @@ export class Plugin {
       freeHostBlock(outPtr());
       return this.refuse("the plugin configuration cannot be read");
     }
-    let delivered: Block | null = new Block(outPtr(), <u32>outLen());
+    let delivered = new Block(outPtr(), <u32>outLen());
     if (bundled) {
       // The plugin configuration only names the bundled configuration's version.
-      const named = delivered!;
-      delivered = bundledBlob(named.ptr, named.len);
+      const named = delivered;
+      const fromBundle = bundledBlob(named.ptr, named.len);
       freeHostBlock(named.ptr);
-      if (delivered === null) return this.refuse(deliveryError);
+      if (fromBundle === null) return this.refuse(deliveryError);
+      delivered = fromBundle;
     }
-    const blob = unframe(delivered!);
+    const blob = unframe(delivered);
     if (blob === null) return this.refuse(deliveryError);
     const block = blob.ptr;
     const length = blob.len;
