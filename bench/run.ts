@@ -11,13 +11,15 @@ import { floorModule } from "./floor.ts";
 import { faultBurst, regexAmongRoutes, regexLengthCases } from "./regex-and-faults.ts";
 import { envoySection } from "./envoy.ts";
 import { outlierSection } from "./outlier.ts";
+import { envoyInstructionsSection } from "./envoy-instructions.ts";
 import { updateReadme } from "./readme.ts";
 
 const WASM = fileURLToPath(new URL("../build/gatewasm.wasm", import.meta.url));
 const quick = process.argv.includes("--quick");
 const TIMED = quick ? 20_000 : 200_000;
 const LONG_RUN = quick ? 50_000 : 1_000_000;
-// `--only envoy`: the real-Envoy section alone (bench/envoy.ts); `--readme`: write the tables
+// `--only envoy`: the real-Envoy section alone (bench/envoy.ts); `--only instructions`: Envoy's
+// instructions a request under callgrind, with stand-in modules (bench/envoy-instructions.ts); `--readme`: write the tables
 // into README.md (bench/readme.ts).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const readme = process.argv.includes("--readme");
@@ -138,6 +140,12 @@ if (only === "envoy") {
 if (only === "outlier") {
   await outlierSection(WASM, row, quick);
   for (const r of rows) console.log(`| ${r.case} | ${r.value} | ${r.note} |`);
+  process.exit(0);
+}
+if (only === "instructions") {
+  const instructions = await envoyInstructionsSection();
+  if (instructions) for (const line of instructions) console.log(line);
+  if (readme && instructions) updateReadme({ instructions });
   process.exit(0);
 }
 if (process.argv.includes("--only-updates")) {
