@@ -140,12 +140,26 @@ function catchAllNeeded(table: RouteTable): boolean {
   return table.virtualHosts.length > 0 && !table.virtualHosts.some((v) => v.domain === "*");
 }
 
-function wasmFilterPatch(configuration: PluginConfiguration, options: EnvoyFilterOptions): Record<string, unknown> {
+/**
+ * The filter goes only into the listeners of the ports the configuration has route tables for:
+ * a listener of another Gateway on the same workload that the inputs did not include keeps
+ * Istio's routing, instead of a filter answering for hosts it was never told about (with one
+ * route table the filter does not look at the port at all). Unlike a route configuration's, a
+ * listener's `portNumber` is compared with the port the listener binds (envoyfilter
+ * listener_patch.go listenerMatch; shown by test/judges/filter-ports.test.ts: server port 80
+ * behind the Service's targetPort 8080 matches nothing), so the patch names that port.
+ */
+function wasmFilterPatches(config: FilterConfig, configuration: PluginConfiguration, options: EnvoyFilterOptions): Array<Record<string, unknown>> {
+  const ports = [...new Set(config.routeTables.map((t) => t.listenerPort ?? t.port))].sort((a, b) => a - b);
+  return ports.map((port) => wasmFilterPatch(port, configuration, options));
+}
+
+function wasmFilterPatch(port: number, configuration: PluginConfiguration, options: EnvoyFilterOptions): Record<string, unknown> {
   return {
     applyTo: "HTTP_FILTER",
     match: {
       context: "GATEWAY",
-      listener: { filterChain: { filter: { name: "envoy.filters.network.http_connection_manager", subFilter: { name: "envoy.filters.http.router" } } } },
+      listener: { portNumber: port, filterChain: { filter: { name: "envoy.filters.network.http_connection_manager", subFilter: { name: "envoy.filters.http.router" } } } },
     },
     patch: {
       operation: "INSERT_BEFORE",
@@ -232,7 +246,7 @@ function tablePatches(config: FilterConfig, table: RouteTable, policies: RoutePo
  */
 export function buildEnvoyFilter(config: FilterConfig, configuration: PluginConfiguration, policies: RoutePolicy[], options: EnvoyFilterOptions): Record<string, unknown> {
   const mode = options.rollout ?? DEFAULT_ROLLOUT;
-  const configPatches: Array<Record<string, unknown>> = options.routesOnly ? [] : [wasmFilterPatch(configuration, options)];
+  const configPatches: Array<Record<string, unknown>> = options.routesOnly ? [] : wasmFilterPatches(config, configuration, options);
   for (const table of config.routeTables) configPatches.push(...tablePatches(config, table, policies, mode));
   return {
     apiVersion: "networking.istio.io/v1alpha3",

@@ -47,10 +47,14 @@ describe("generated EnvoyFilter", () => {
     expect(config.fail_open).toBeUndefined();
     expect(config.vm_config.runtime).toBe("envoy.wasm.runtime.v8");
     expect(Buffer.from(config.configuration.value, "base64")).toEqual(Buffer.from(compiled!.bytes));
+    // One filter patch per port the route tables listen on (the listener's bind port), no other
+    // listener: another Gateway's listener keeps Istio's routing (test/judges/filter-ports.test.ts).
+    const filterPorts = applied.spec.configPatches.filter((p: any) => p.applyTo === "HTTP_FILTER").map((p: any) => p.match.listener.portNumber);
+    expect(filterPorts).toEqual([...new Set(compiled!.config.routeTables.map((t) => t.listenerPort ?? t.port))].sort((a, b) => a - b));
   });
 
   it("owner rollout (default): every route table's virtual hosts replaced by one * host with the generated routes", () => {
-    const patches = applied.spec.configPatches.slice(1);
+    const patches = applied.spec.configPatches.filter((p: any) => p.applyTo !== "HTTP_FILTER");
     // Plaintext tables are matched by server port alone (Istio names them after the listener
     // port: http.8080); HTTPS tables by port and name.
     const expected = compiled!.config.routeTables.flatMap((t) => {
