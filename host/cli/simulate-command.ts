@@ -11,6 +11,20 @@ import { COMMON_OPTIONS, SIMULATE_USAGE, type Io } from "./main.ts";
 import { inputsFrom, pipelineOptionsFrom, reportDiagnostics, targetFrom } from "./inputs.ts";
 
 /** curl's -H: `name: value`, also without the space (`-HHost:h`, the ingress tutorials' form). */
+/**
+ * The configuration to simulate: a compile -o output reused (`--config`: no inputs to read,
+ * nothing to recompile), or the inputs compiled now; null when they do not compile (reported).
+ */
+function compiledFrom(values: Record<string, any>, io: Io): CompiledGateway | null {
+  if (values.config !== undefined) {
+    if (values.file?.length) throw new Error("--config replaces -f: give one or the other");
+    return loadCompiled(values.config);
+  }
+  const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
+  if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return null;
+  return result.compiled;
+}
+
 function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(":", text.startsWith(":") ? 1 : 0);
   if (colon <= 0) throw new Error(`-H: expected 'name: value', got ${JSON.stringify(text)}`);
@@ -71,16 +85,8 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
   const repeat = positiveInteger("repeat", values.repeat, 0);
   // An empty configuration is simulated (every request shows why it is not routed), with the
   // warning compile would make an error.
-  let compiled: CompiledGateway;
-  if (values.config !== undefined) {
-    // A compile -o output, reused: no inputs to read, nothing to recompile.
-    if (values.file?.length) throw new Error("--config replaces -f: give one or the other");
-    compiled = loadCompiled(values.config);
-  } else {
-    const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
-    if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
-    compiled = result.compiled;
-  }
+  const compiled = compiledFrom(values, io);
+  if (compiled === null) return 1;
   const simulator = await Simulator.create(compiled, { seed });
   if (repeat > 0) {
     const clusters: Record<string, number> = {};
@@ -126,15 +132,8 @@ async function runScenarioCommand(values: Record<string, any>, positionals: stri
     return 1;
   }
   const seed = positiveInteger("seed", values.seed, 1);
-  let compiled: CompiledGateway;
-  if (values.config !== undefined) {
-    if (values.file?.length) throw new Error("--config replaces -f: give one or the other");
-    compiled = loadCompiled(values.config);
-  } else {
-    const result = compileInputs(inputsFrom(values.file, io), targetFrom(values), pipelineOptionsFrom(values, "warning"));
-    if (reportDiagnostics(result.diagnostics, io) || !result.compiled) return 1;
-    compiled = result.compiled;
-  }
+  const compiled = compiledFrom(values, io);
+  if (compiled === null) return 1;
   const headers = (values.header ?? []).map(parseHeader);
   const port = values.port === undefined ? undefined : positiveInteger("port", values.port, 0);
   const defaultRequest = method && url ? { method: method.toUpperCase(), url, headers, port, weight: 1 } : undefined;

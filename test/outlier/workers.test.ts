@@ -5,17 +5,7 @@
 // and applies its outcome again instead of dropping it.
 import { describe, expect, it } from "vitest";
 import { CLUSTER, KEY_PREFIX, OutlierRig, decodeHost } from "../support/outlier.ts";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../host/util/mulberry32.ts";
 
 const ENDPOINTS = ["10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080", "10.0.0.4:8080"];
 const POLICY = { maxEjectionPercent: 50, enforcingConsecutiveGatewayFailure: 100, consecutiveGatewayFailure: 3, intervalMs: 1000, baseEjectionTimeMs: 3000, maxEjectionTimeMs: 9000 };
