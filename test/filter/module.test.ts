@@ -59,7 +59,11 @@ describe("the built module (build/gatewasm.wasm)", () => {
   });
 
   it("the generated EnvoyFilter names the module's root id, and the module refuses any other root id", async () => {
-    const ef = buildEnvoyFilter(EMPTY, encodeFilterConfig(EMPTY), [], { name: "g", namespace: "istio-system", selector: { istio: "ingressgateway" }, wasmPath: "/x.wasm" });
+    // One (empty) route table on port 80: the filter goes into the listeners of the ports the
+    // configuration has tables for, and a configuration without any gets no filter at all.
+    const onePort: FilterConfig = { ...EMPTY, routeTables: [{ name: "http.80", port: 80, tls: false, sniHosts: [], virtualHosts: [] }] };
+    const ef = buildEnvoyFilter(onePort, encodeFilterConfig(onePort), [], { name: "g", namespace: "istio-system", selector: { istio: "ingressgateway" }, wasmPath: "/x.wasm" });
+    expect(JSON.stringify(buildEnvoyFilter(EMPTY, encodeFilterConfig(EMPTY), [], { name: "g", namespace: "istio-system", selector: { istio: "ingressgateway" }, wasmPath: "/x.wasm" }))).not.toContain("HTTP_FILTER");
     const filter = JSON.stringify(ef);
     expect(filter).toContain(`"root_id":"${ROOT_ID}"`);
     const ours = await ProxyWasmHost.load(WASM, { ...GATEWASM_PRESET, pluginConfig: encodeFilterConfig(EMPTY) });
